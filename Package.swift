@@ -1,0 +1,49 @@
+// swift-tools-version:6.1
+// The VGG int8 deployment toolchain.
+//
+// Two worlds, kept apart by module boundaries (see Docs/Architecture.md):
+//   offline (float allowed): TorchCheckpoint, VGGModel, FloatEngine, vgg-quantize
+//   on-device (integer only): added by the runtime issue; imports nothing offline.
+// Imaging is shared: image decoding and the preprocessing that turns pixels into
+// the network's input (floats at the boundary only).
+import PackageDescription
+
+let package = Package(
+    name: "VGGInt8",
+    products: [
+        .executable(name: "vgg-quantize", targets: ["vgg-quantize"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries and C shims.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "CImageCodecs",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+
+        // Shared: .npy arrays (fixtures, --logits-out).
+        .target(name: "NPY"),
+        // Shared: decoding and torchvision-equivalent preprocessing.
+        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
+
+        // Offline world.
+        .target(name: "TorchCheckpoint", dependencies: ["CCrypto"]),
+        .target(name: "VGGModel", dependencies: ["TorchCheckpoint"]),
+        .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"]),
+        .executableTarget(name: "vgg-quantize", dependencies: [
+            "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests.
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "NPY"]),
+        .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"]),
+        .testTarget(name: "VGGModelTests", dependencies: ["VGGModel"]),
+        .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "Imaging", "NPY", "TorchCheckpoint"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize"]),
+    ]
+)

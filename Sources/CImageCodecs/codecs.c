@@ -1,0 +1,1 @@
+#include "vgg_image_codecs.h"

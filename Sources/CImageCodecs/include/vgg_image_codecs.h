@@ -1,0 +1,3 @@
+#ifndef VGG_IMAGE_CODECS_H
+#define VGG_IMAGE_CODECS_H
+#endif

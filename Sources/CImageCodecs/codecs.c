@@ -1,1 +1,0 @@
-#include "vgg_image_codecs.h"

@@ -20,17 +20,18 @@ extension RGBImage {
         return image
     }
 
-    /// Pillow's rounding and clipping of a fixed-point sum: the sum started at
-    /// 2^(precisionBits - 1) (one half), so the shift rounds to nearest.
+    // Fixed-point sums, as in Pillow: each starts at one half (2^21) so that the final shift by
+    // 22 bits rounds to nearest, then is clipped to 0...255.
+    //
+    // Overflow budget: the weights are non-negative and each was rounded up by at most 1/2, so a
+    // sum is at most 255 * (2^22 + taps / 2) + 2^21: below 2^31 (Pillow's int, so Pillow never
+    // overflows either) for fewer than 8 million taps, and far below 2^63 (our Int). The wrapping
+    // operators (&+, &*) therefore never wrap; they only spare the inner loops overflow checks.
+    private static let roundingHalf = 1 << (ResampleCoefficients.precisionBits - 1)
+
     private static func clippedByte(_ sum: Int) -> UInt8 {
         UInt8(clamping: sum >> ResampleCoefficients.precisionBits)
     }
-
-    /// Overflow budget: weights are non-negative and each rounds up by at most 1/2, so a sum is at
-    /// most 255 * (2^22 + taps / 2) + 2^21 < 2^31 for any tap count below 8 million, and the
-    /// accumulators are 64-bit. The wrapping operators (&+, &*) therefore never wrap; they only
-    /// spare the inner loops the overflow checks.
-    private static var half: Int { 1 << (ResampleCoefficients.precisionBits - 1) }
 
     private func resampledHorizontally(to newWidth: Int) -> RGBImage {
         let coefficients = ResampleCoefficients(inputSize: width, outputSize: newWidth)
@@ -44,7 +45,7 @@ extension RGBImage {
                         for x in 0..<newWidth {
                             let firstWeight = x * coefficients.stride
                             var index = sourceRow + coefficients.firstInput[x] * 3
-                            var red = Self.half, green = Self.half, blue = Self.half
+                            var red = Self.roundingHalf, green = Self.roundingHalf, blue = Self.roundingHalf
                             for tap in 0..<coefficients.tapCount[x] {
                                 let weight = weights[firstWeight + tap]
                                 red &+= Int(source[index]) &* weight
@@ -74,7 +75,7 @@ extension RGBImage {
                 output.withUnsafeMutableBufferPointer { target in
                     sums.withUnsafeMutableBufferPointer { sums in
                         for y in 0..<newHeight {
-                            for i in 0..<rowBytes { sums[i] = Self.half }
+                            for i in 0..<rowBytes { sums[i] = Self.roundingHalf }
                             for tap in 0..<coefficients.tapCount[y] {
                                 let weight = weights[y * coefficients.stride + tap]
                                 let sourceRow = (coefficients.firstInput[y] + tap) * rowBytes

@@ -38,6 +38,7 @@ import Testing
 
     static let corruptCases: [CorruptCase] = [
         .init(file: "truncated.jpg", kind: .corrupt, fragments: ["truncated.jpg: corrupt JPEG data: ", "premature end"]),
+        .init(file: "damaged.jpg", kind: .corrupt, fragments: ["damaged.jpg: corrupt JPEG data: premature end of data segment"]),
         .init(file: "truncated_progressive.jpg", kind: .corrupt,
               fragments: ["truncated_progressive.jpg: corrupt JPEG data: ", "premature end"]),
         .init(file: "truncated.png", kind: .corrupt,

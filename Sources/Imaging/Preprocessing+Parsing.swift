@@ -10,11 +10,14 @@ extension Preprocessing {
     ///   - std: `--std r,g,b`, all positive.
     /// - Throws: `PreprocessingError` naming the option, its text and the problem.
     public init(resize: String?, crop: String?, mean: String?, std: String?) throws(PreprocessingError) {
-        var result = Preprocessing.imagenet
+        let defaults = Preprocessing.imagenet
+        var size = defaults.resize
+        var cropHeight = defaults.cropHeight, cropWidth = defaults.cropWidth
+        var means = defaults.mean, stds = defaults.std
         if let resize {
             guard let value = Int(resize) else { throw PreprocessingError("--resize \(resize): not an integer") }
             try Self.check(Self.resizeProblem(value), option: "--resize", text: resize)
-            result.resize = value
+            size = value
         }
         if let crop {
             let parts = crop.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
@@ -22,20 +25,18 @@ extension Preprocessing {
                 throw PreprocessingError("--crop \(crop): expected N or HxW, e.g. 224 or 224x200")
             }
             try Self.check(Self.cropProblem(height: height, width: width), option: "--crop", text: crop)
-            result.cropHeight = height
-            result.cropWidth = width
+            cropHeight = height
+            cropWidth = width
         }
         if let mean {
-            let values = try Self.floats(mean, option: "--mean")
-            try Self.check(Self.meanProblem(values), option: "--mean", text: mean)
-            result.mean = values
+            means = try Self.floats(mean, option: "--mean")
+            try Self.check(Self.meanProblem(means), option: "--mean", text: mean)
         }
         if let std {
-            let values = try Self.floats(std, option: "--std")
-            try Self.check(Self.stdProblem(values), option: "--std", text: std)
-            result.std = values
+            stds = try Self.floats(std, option: "--std")
+            try Self.check(Self.stdProblem(stds), option: "--std", text: std)
         }
-        self = result
+        self.init(resize: size, cropHeight: cropHeight, cropWidth: cropWidth, mean: means, std: stds)
     }
 
     private static func check(_ problem: String?, option: String, text: String) throws(PreprocessingError) {

@@ -5,17 +5,20 @@
 /// Example: `Preprocessing.imagenet` turns a 500x375 photo into Resize(256) -> 341x256,
 /// CenterCrop(224) -> 224x224 starting at (16, 58), then 3 * 224 * 224 floats
 /// `(value / 255 - mean[c]) / std[c]`, CHW.
+///
+/// The fields are constants checked by every initialiser (crop sizes positive, three finite
+/// means, three finite positive stds), so a value of this type is always usable.
 public struct Preprocessing: Sendable, Equatable, Codable {
     /// Target length of the shorter side in pixels, torchvision `Resize(int)`: the longer side
     /// becomes `Int(resize * long / short)` (truncated). 0 means no resize.
-    public var resize: Int
+    public let resize: Int
     /// Crop size in pixels (torchvision `CenterCrop((height, width))`); zero-padded if larger
     /// than the resized image.
-    public var cropHeight: Int
-    public var cropWidth: Int
+    public let cropHeight: Int
+    public let cropWidth: Int
     /// Per-channel (R, G, B) mean and standard deviation, in units of value / 255.
-    public var mean: [Float]
-    public var std: [Float]
+    public let mean: [Float]
+    public let std: [Float]
 
     /// torchvision's ImageNet evaluation transform for VGG: Resize(256), CenterCrop(224),
     /// mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).

@@ -40,8 +40,7 @@ import Testing
         #expect(imagenet.resizedSize(width: 100, height: 80) == (320, 256))
         // int(256 * 1000 / 333) = int(768.77) = 768: truncated, not rounded.
         #expect(imagenet.resizedSize(width: 1000, height: 333) == (768, 256))
-        var none = imagenet
-        none.resize = 0
+        let none = Preprocessing(resize: 0, cropHeight: 224, cropWidth: 224, mean: imagenet.mean, std: imagenet.std)
         #expect(none.resizedSize(width: 123, height: 45) == (123, 45))
     }
 

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+@testable import TorchCheckpoint
+
+/// Cut or scrambled checkpoints throw (or, for a harmless change, load); they never crash.
+@Suite struct TruncationAndCorruptionTests {
+    static let validFiles = ["tiny.pth", "tiny_legacy.pth", "tiny.safetensors", "tiny_2017.pth"]
+
+    @Test(arguments: validFiles)
+    func everyTruncationThrows(file: String) throws {
+        let bytes = try Data(contentsOf: FixtureFiles.url(file))
+        let directory = try FixtureFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent(file)
+        try bytes.write(to: url)
+        for length in (0..<bytes.count).reversed() {
+            #expect(truncate(url.path, off_t(length)) == 0)
+            #expect(loadError(url) != nil, "\(file) cut to \(length) bytes loaded")
+        }
+    }
+
+    /// Random byte changes at a seed printed by the test; set TORCHCHECKPOINT_FUZZ_SEED to
+    /// reproduce a run.
+    @Test func randomByteChangesNeverCrash() throws {
+        let seed = ProcessInfo.processInfo.environment["TORCHCHECKPOINT_FUZZ_SEED"].flatMap(UInt64.init)
+            ?? UInt64.random(in: 0...UInt64.max)
+        print("randomByteChangesNeverCrash: TORCHCHECKPOINT_FUZZ_SEED=\(seed)")
+        var generator = SplitMix64(seed: seed)
+        let directory = try FixtureFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for file in Self.validFiles {
+            let original = [UInt8](try Data(contentsOf: FixtureFiles.url(file)))
+            let url = directory.appendingPathComponent(file)
+            for _ in 0..<500 {
+                var bytes = original
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+                try Data(bytes).write(to: url)
+                do {
+                    let checkpoint = try Checkpoint.load(contentsOf: url)
+                    for tensor in checkpoint.tensors where tensor.dtype.isFloatingPoint {
+                        #expect(try checkpoint.floats(tensor.name).count == tensor.elementCount)
+                    }
+                } catch {
+                    #expect(!error.description.contains("\n"))
+                }
+            }
+        }
+    }
+}
+
+/// A small seeded generator (Steele, Lea and Flood's SplitMix64), so runs reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}

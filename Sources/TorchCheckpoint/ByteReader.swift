@@ -24,7 +24,7 @@ struct ByteReader {
     var remainingCount: Int { end - offset }
 
     /// Checks that `count` more bytes exist, without consuming them.
-    func require(_ count: Int) throws(CheckpointProblem) {
+    private func require(_ count: Int) throws(CheckpointProblem) {
         guard count >= 0, count <= remainingCount else {
             throw CheckpointProblem("truncated \(context): needs \(count) bytes at offset \(offset), but it ends at \(end)")
         }
@@ -70,13 +70,5 @@ struct ByteReader {
         }
         defer { offset = newline + 1 }
         return Array(bytes[offset..<newline])
-    }
-
-    /// Moves to an absolute offset inside this reader's range.
-    mutating func seek(to newOffset: Int) throws(CheckpointProblem) {
-        guard newOffset >= 0, newOffset <= end else {
-            throw CheckpointProblem("\(context): offset \(newOffset) is outside 0..<\(end)")
-        }
-        offset = newOffset
     }
 }

@@ -68,5 +68,4 @@ public final class Checkpoint: Sendable {
     func error(_ problem: String) -> CheckpointError {
         CheckpointError(path: url.relativePath, problem: problem)
     }
-
 }

@@ -27,7 +27,8 @@ enum TorchLegacyReader {
         }
         let version = try Unpickler.load(&reader)
         guard case .int(protocolVersion) = version else {
-            throw CheckpointProblem("legacy checkpoint has protocol version \(version), expected \(protocolVersion)")
+            let found = if case .int(let number) = version { "\(number)" } else { version.kindDescription }
+            throw CheckpointProblem("legacy checkpoint has protocol version \(found), expected \(protocolVersion)")
         }
         guard case .dict(let sysInfo) = try Unpickler.load(&reader), case .bool(true) = sysInfo.values["little_endian"] else {
             throw CheckpointProblem("legacy checkpoint was not written little-endian (sys info lacks little_endian=True)")

@@ -7,6 +7,7 @@ import Testing
 @Suite struct LoadTests {
     @Test(arguments: [
         ("tiny.pth", CheckpointFormat.torchZip),
+        ("tiny_zip64.pth", CheckpointFormat.torchZip),
         ("tiny_legacy.pth", CheckpointFormat.torchLegacy),
         ("tiny.safetensors", CheckpointFormat.safetensors),
     ])

@@ -5,7 +5,7 @@ import Testing
 
 /// Cut or scrambled checkpoints throw (or, for a harmless change, load); they never crash.
 @Suite struct TruncationAndCorruptionTests {
-    static let validFiles = ["tiny.pth", "tiny_legacy.pth", "tiny.safetensors", "tiny_2017.pth"]
+    static let validFiles = ["tiny.pth", "tiny_zip64.pth", "tiny_legacy.pth", "tiny.safetensors", "tiny_2017.pth"]
 
     @Test(arguments: validFiles)
     func everyTruncationThrows(file: String) throws {

@@ -1,6 +1,7 @@
 extension TensorInfo {
     /// The tensor `pickled`, named `name`, whose storage record's data start at file offset
-    /// `storageStart`.
+    /// `storageStart`. The caller has checked that the record holds `pickled.storage.byteCount`
+    /// bytes inside the file, so the view's byte range cannot overflow or leave the file.
     init(name: String, pickled: PickledTensor, storageStart: Int) throws(CheckpointProblem) {
         let elementByteCount = pickled.storage.dtype.elementByteCount
         let view = pickled.storage.view

@@ -27,15 +27,17 @@ let package = Package(
 
         // Shared: .npy arrays (fixtures, --logits-out).
         .target(name: "NPY"),
+        // Shared: temporary file + rename, so no output is ever half-written.
+        .target(name: "AtomicFile"),
         // Shared: decoding and torchvision-equivalent preprocessing.
-        .target(name: "Imaging", dependencies: ["CImageCodecs"]),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"], exclude: ["README.md"]),
 
         // Offline world.
-        .target(name: "TorchCheckpoint", dependencies: ["CCrypto"]),
-        .target(name: "VGGModel", dependencies: ["TorchCheckpoint"]),
-        .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"]),
+        .target(name: "TorchCheckpoint", dependencies: ["CCrypto"], exclude: ["README.md"]),
+        .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
+        .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
-            "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine",
+            "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

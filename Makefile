@@ -1,0 +1,55 @@
+# VGG int8 toolchain. Quick start: `make demo`, `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+# System packages the build links (Debian/Ubuntu names).
+APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev
+# OpenBLAS 0.3.21 misdetects some CPUs (AMD Zen 3) and falls back to slow kernels; the tools
+# re-exec themselves with the right core, this only makes `make` runs explicit about it.
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
+DEMO_OUT := out/demo
+
+.PHONY: all deps build test demo fixtures clean
+
+all: build
+
+## deps: install missing system packages (apt-get as root; otherwise print the command and stop)
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing system packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+## test: unit, fixture and end-to-end tests
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## demo: the main job on the bundled defaults
+demo: build
+	@mkdir -p $(DEMO_OUT)
+	@echo "== fp32 reference engine: bundled reduced-width vgg16_bn (seeded random weights) on bundled photos"
+	$(RELEASE_BIN)/vgg-quantize reference --arch vgg16_bn --weights Tests/Fixtures/models/vgg16_bn.pth \
+	  --top 3 --logits-out $(DEMO_OUT)/reference-logits.npy \
+	  Tests/Fixtures/images/astronaut.jpg Tests/Fixtures/images/chelsea.jpg Tests/Fixtures/images/coffee.png
+	@echo "logits written to $(DEMO_OUT)/reference-logits.npy"
+
+## fixtures: regenerate the committed fixtures (needs torch; FIXTURE_PYTHON points at a venv with it)
+FIXTURE_PYTHON ?= /opt/torchenv/bin/python
+fixtures:
+	$(FIXTURE_PYTHON) Scripts/fixtures/models.py
+	$(FIXTURE_PYTHON) Scripts/fixtures/checkpoints.py
+	$(FIXTURE_PYTHON) Scripts/fixtures/images.py
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,53 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes files so that readers see either the old file or the complete new one, never a
+/// truncated one: the bytes go to a temporary file in the same directory, are flushed to disk,
+/// and the temporary file is renamed over the target (rename is atomic within a file system).
+/// An interrupted or failed write leaves no temporary file behind.
+public enum AtomicFile {
+    /// - Throws: `AtomicFileError` naming the path and the system's reason.
+    public static func write(_ bytes: [UInt8], to url: URL) throws {
+        let path = url.path
+        let directory = url.deletingLastPathComponent().path
+        var template = ((directory.isEmpty ? "." : directory) + "/.\(url.lastPathComponent).tmp-XXXXXX").utf8CString
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw AtomicFileError(path: path, errno: errno) }
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var ok = false
+        defer {
+            if !ok { unlink(temporary) }
+        }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                throw AtomicFileError(path: path, errno: code)
+            }
+            written += n
+        }
+        // mkstemp creates 0600; give the file the usual permissions (0644 less the umask).
+        let mask = umask(0)
+        umask(mask)
+        fchmod(fd, 0o644 & ~mask)
+        guard fsync(fd) == 0, close(fd) == 0 else { throw AtomicFileError(path: path, errno: errno) }
+        guard rename(temporary, path) == 0 else { throw AtomicFileError(path: path, errno: errno) }
+        ok = true
+    }
+}
+
+/// One line: `cannot write PATH: REASON`.
+public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let reason: String
+    init(path: String, errno code: Int32) {
+        self.path = path
+        self.reason = String(cString: strerror(code))
+    }
+    public var description: String { "cannot write \(path): \(reason)" }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import AtomicFile
+import FloatEngine
+import Foundation
+import Imaging
+import NPY
+import VGGModel
+
+/// `vgg-quantize reference`: classify images with the fp32 reference engine.
+struct Reference: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify images with the fp32 reference engine (OpenBLAS).")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var preprocessingOptions: PreprocessingOptions
+
+    @Argument(help: ArgumentHelp("PNG or JPEG images.", valueName: "image"))
+    var images: [String]
+
+    @Option(help: "Classes to print per image.")
+    var top = 5
+
+    @Flag(help: "Print machine-readable JSON on stdout.")
+    var json = false
+
+    @Option(name: .customLong("logits-out"), help: ArgumentHelp("Write the logits as a float32 .npy of shape (N, classes), in input order.", valueName: "file.npy"))
+    var logitsOut: String?
+
+    @Option(help: "Threads for OpenBLAS and the engine's own loops.")
+    var threads = 1
+
+    @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
+    var batchSize = 8
+
+    @Option(help: ArgumentHelp("Class names, one per line (default: ImageNet's for 1000-class models).", valueName: "file"))
+    var labels: String?
+
+    func validate() throws {
+        guard (1...256).contains(threads) else { throw CommandError("--threads must be 1...256, got \(threads)") }
+        guard top >= 1 else { throw CommandError("--top must be at least 1, got \(top)") }
+        guard batchSize >= 1 else { throw CommandError("--batch-size must be at least 1, got \(batchSize)") }
+    }
+
+    func run() throws {
+        OpenBLASProcess.useOptimizedCoreIfNeeded()
+        let preprocessing = try preprocessingOptions.preprocessing()
+        let loadStart = Date()
+        let network = try model.loadNetwork()
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        let classNames = try ClassNames.load(labels, classCount: network.classCount)
+
+        var inputs: [[Float]] = []
+        for path in images {
+            let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path))
+            inputs.append(preprocessing(image))
+        }
+        let engine = FloatEngine(network: network, threads: threads)
+        let runStart = Date()
+        var logits: [[Float]] = []
+        for start in stride(from: 0, to: inputs.count, by: batchSize) {
+            let batch = Array(inputs[start..<min(start + batchSize, inputs.count)])
+            let x = FloatTensor(batch: batch, channels: 3, height: preprocessing.cropHeight, width: preprocessing.cropWidth)
+            logits += try engine.run(x).items
+        }
+        let runSeconds = Date().timeIntervalSince(runStart)
+
+        if let logitsOut {
+            let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, network.classCount])
+            try AtomicFile.write(array.npyBytes, to: URL(fileURLWithPath: logitsOut))
+        }
+        let results = zip(images, logits).map { ImageResult(file: $0, logits: $1, top: top, classNames: classNames) }
+        let timing = String(format: "%.1f", runSeconds * 1000)
+        if json {
+            let report = ReferenceReport(arch: network.arch.rawValue, classes: network.classCount, threads: threads,
+                                         openblasCore: OpenBLAS.coreName, loadMs: loadSeconds * 1000,
+                                         runMs: runSeconds * 1000, images: results)
+            print(try report.jsonText())
+        } else {
+            for result in results { print(result.text) }
+        }
+        FileHandle.standardError.write(Data(("\(network.arch.rawValue): \(images.count) image(s) in \(timing) ms, "
+            + "load \(String(format: "%.0f", loadSeconds * 1000)) ms, \(threads) thread(s), "
+            + "OpenBLAS core \(OpenBLAS.coreName)\n").utf8))
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import NPY
+import Testing
+
+private let tool = Tool(name: "vgg-quantize")
+private let models = Tool.fixtures.appendingPathComponent("models")
+private let images = Tool.fixtures.appendingPathComponent("images")
+private let checkpoints = Tool.fixtures.appendingPathComponent("checkpoints")
+
+private struct FilesManifest: Decodable {
+    struct Files: Decodable { var images: [String]; var resize: Int; var crop: [Int] }
+    var files: Files
+}
+
+private let manifest: FilesManifest = {
+    let data = FileManager.default.contents(atPath: models.appendingPathComponent("manifest.json").path)!
+    return try! JSONDecoder().decode(FilesManifest.self, from: data)
+}()
+
+private func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Image files -> decode -> torchvision preprocessing -> fp32 engine -> .npy, against PyTorch
+/// running torchvision's transform on the same files.
+@Test(arguments: ["vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"])
+func referenceLogitsMatchPyTorchFromImageFiles(arch: String) throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let out = directory.appendingPathComponent("logits.npy")
+    let result = try tool.run(["reference", "--arch", arch, "--weights", models.appendingPathComponent("\(arch).pth").path,
+                               "--resize", "\(manifest.files.resize)", "--crop", "\(manifest.files.crop[0])x\(manifest.files.crop[1])",
+                               "--logits-out", out.path, "--threads", "2"]
+                              + manifest.files.images.map { images.appendingPathComponent($0).path })
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("OpenBLAS core"), "timings name the OpenBLAS core: \(result.stderr)")
+    let ours = try NPYArray(contentsOf: out)
+    let torch = try NPYArray(contentsOf: models.appendingPathComponent("\(arch).files.logits.npy"))
+    #expect(ours.shape == torch.shape)
+    let (a, b) = (try ours.floats(), try torch.floats())
+    let worst = zip(a, b).map { abs($0 - $1) }.max()!
+    #expect(worst <= 1e-4 * b.map(abs).max()!, "\(arch): max |diff| \(worst)")
+}
+
+@Test func jsonListsTopClassesInOrder() throws {
+    let result = try tool.run(["reference", "--weights", models.appendingPathComponent("vgg11.pth").path, "--json",
+                               "--top", "3", "--crop", "64", "--resize", "72", images.appendingPathComponent("coffee.png").path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    #expect(object["arch"] as? String == "vgg11")
+    #expect(object["openblas_core"] is String)
+    let first = (object["images"] as! [[String: Any]])[0]
+    let top = first["top"] as! [[String: Any]]
+    #expect(top.count == 3)
+    let probabilities = top.map { $0["probability"] as! Double }
+    #expect(probabilities == probabilities.sorted(by: >))
+    #expect(probabilities.reduce(0, +) <= 1.0 + 1e-9)
+    #expect((top[0]["label"] as? String)?.hasPrefix("class ") == true)
+}
+
+@Test func hubCacheIsSearchedAndItsHashChecked() throws {
+    let home = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: home) }
+    let hub = home.appendingPathComponent("hub/checkpoints")
+    try FileManager.default.createDirectory(at: hub, withIntermediateDirectories: true)
+    let image = images.appendingPathComponent("coffee.png").path
+    let empty = try tool.run(["reference", "--arch", "vgg11", image], environment: ["TORCH_HOME": home.path])
+    empty.expectCleanFailure("vgg11-8a719046.pth", hub.path)
+
+    // The fixture under the real file name: its SHA-256 does not start with 8a719046.
+    try FileManager.default.copyItem(at: models.appendingPathComponent("vgg11.pth"),
+                                     to: hub.appendingPathComponent("vgg11-8a719046.pth"))
+    let mismatch = try tool.run(["reference", "--arch", "vgg11", image], environment: ["TORCH_HOME": home.path])
+    mismatch.expectCleanFailure("vgg11-8a719046.pth", "--no-verify")
+    let skipped = try tool.run(["reference", "--arch", "vgg11", "--no-verify", "--crop", "64", image],
+                               environment: ["TORCH_HOME": home.path])
+    #expect(skipped.status == 0, "\(skipped.stderr)")
+}
+
+// MARK: Bad input: one line naming the file and the problem, non-zero exit, no crash.
+
+@Test func missingCheckpoint() throws {
+    try tool.run(["reference", "--weights", "/nonexistent/vgg16.pth", images.appendingPathComponent("coffee.png").path])
+        .expectCleanFailure("/nonexistent/vgg16.pth")
+}
+
+@Test(arguments: [("evil_zip.pth", "posix.system"), ("evil_legacy.pth", "posix.system"),
+                  ("zip_bad_offset.pth", "zip_bad_offset.pth"), ("legacy_truncated.pth", "truncated"),
+                  ("random.bin", "not a PyTorch"), ("empty.pth", "empty.pth")])
+func hostileOrCorruptCheckpoint(file: String, fragment: String) throws {
+    try tool.run(["reference", "--weights", checkpoints.appendingPathComponent(file).path,
+                  images.appendingPathComponent("coffee.png").path])
+        .expectCleanFailure(file, fragment)
+}
+
+@Test func weightsOfAnotherArch() throws {
+    try tool.run(["reference", "--arch", "vgg19", "--weights", models.appendingPathComponent("vgg16_bn.pth").path,
+                  images.appendingPathComponent("coffee.png").path])
+        .expectCleanFailure("vgg16_bn.pth", "not vgg19 weights", "fit vgg16_bn")
+}
+
+@Test(arguments: [("damaged.jpg", "corrupt JPEG"), ("huge.png", "over the limit"), ("empty.png", "empty.png"),
+                  ("random.jpg", "unsupported image format")])
+func unreadableOrAbsurdImage(file: String, fragment: String) throws {
+    try tool.run(["reference", "--weights", models.appendingPathComponent("vgg11.pth").path,
+                  images.appendingPathComponent(file).path])
+        .expectCleanFailure(file, fragment)
+}
+
+@Test func badValuesAreOneLine() throws {
+    let weights = models.appendingPathComponent("vgg11.pth").path
+    let image = images.appendingPathComponent("coffee.png").path
+    try tool.run(["reference", "--weights", weights, "--threads", "0", image]).expectCleanFailure("--threads")
+    try tool.run(["reference", "--weights", weights, "--mean", "1,2", image]).expectCleanFailure("mean")
+    try tool.run(["reference", "--weights", weights, "--crop", "16", image]).expectCleanFailure("32")
+}
+
+@Test func unwritableLogitsLeaveNothingBehind() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let target = directory.appendingPathComponent("missing-dir/logits.npy")
+    try tool.run(["reference", "--weights", models.appendingPathComponent("vgg11.pth").path, "--crop", "64",
+                  "--logits-out", target.path, images.appendingPathComponent("coffee.png").path])
+        .expectCleanFailure("cannot write", "logits.npy")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+}

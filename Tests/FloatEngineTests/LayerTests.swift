@@ -1,0 +1,56 @@
+import Testing
+import VGGModel
+@testable import FloatEngine
+
+/// Layer semantics on hand-checked cases, independent of PyTorch fixtures.
+private let engine = FloatEngine(network: VGGNetwork(arch: .vgg11, inputChannels: 3, convolutionWidths: [],
+                                                     hiddenFeatures: [], classCount: 0, layers: []))
+
+@Test func maxPoolDropsAnOddLastRowAndColumn() {
+    let x = FloatTensor(shape: [1, 1, 3, 5], values: (0..<15).map(Float.init))
+    let y = engine.maxPool(x)
+    #expect(y.shape == [1, 1, 1, 2])
+    #expect(y.values == [6, 8])
+}
+
+@Test func adaptiveAveragePoolUsesOverlappingWindows() {
+    // 3 -> 2: windows [0, 2) and [1, 3) on both axes (PyTorch's floor/ceil rule).
+    let x = FloatTensor(shape: [1, 1, 3, 3], values: (0..<9).map(Float.init))
+    let y = engine.adaptiveAveragePool(x, height: 2, width: 2)
+    #expect(y.values == [2, 3, 5, 6])
+    // 2 -> 7 replicates: every output cell averages one input cell.
+    let small = FloatTensor(shape: [1, 1, 2, 2], values: [1, 2, 3, 4])
+    let up = engine.adaptiveAveragePool(small, height: 7, width: 7)
+    #expect(up.values[0] == 1 && up.values[6] == 2 && up.values[48] == 4)
+}
+
+@Test func convolutionMatchesADirectSum() {
+    // Seeded pseudo-random 2->3 channel conv on a 5x4 image against the textbook loop.
+    var state: UInt64 = 12345
+    func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int(state >> 40) % 200 - 100) / 50
+    }
+    let (c, o, h, w) = (2, 3, 5, 4)
+    let conv = Convolution(outChannels: o, inChannels: c, weightOIHW: (0..<o * c * 9).map { _ in next() },
+                           bias: (0..<o).map { _ in next() })
+    let x = FloatTensor(shape: [1, c, h, w], values: (0..<c * h * w).map { _ in next() })
+    let y = engine.convolution(conv, x)
+    for oc in 0..<o {
+        for yy in 0..<h {
+            for xx in 0..<w {
+                var sum = conv.bias[oc]
+                for ic in 0..<c {
+                    for dy in 0..<3 {
+                        for dx in 0..<3 {
+                            let (sy, sx) = (yy + dy - 1, xx + dx - 1)
+                            guard sy >= 0, sy < h, sx >= 0, sx < w else { continue }
+                            sum += conv.weightOIHW[((oc * c + ic) * 3 + dy) * 3 + dx] * x.values[(ic * h + sy) * w + sx]
+                        }
+                    }
+                }
+                #expect(abs(y.values[(oc * h + yy) * w + xx] - sum) < 1e-4)
+            }
+        }
+    }
+}

@@ -32,16 +32,26 @@ let package = Package(
         // Shared: decoding and torchvision-equivalent preprocessing.
         .target(name: "Imaging", dependencies: ["CImageCodecs"], exclude: ["README.md"]),
 
+        // Shared by both worlds, integer only: requantization rule, packed layout, the int8 model.
+        .target(name: "QuantCore"),
+        // Shared: blob format v1 writer, and the mmap reader the runtime uses (Docs/BlobFormat.md).
+        .target(name: "Int8Blob", dependencies: ["QuantCore", "AtomicFile"]),
+
         // Offline world.
         .target(name: "TorchCheckpoint", dependencies: ["CCrypto"], exclude: ["README.md"]),
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
+        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
+            "Quantizer", "QuantCore", "Int8Blob",
             "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Tests.
+        .testTarget(name: "QuantCoreTests", dependencies: ["QuantCore"]),
+        .testTarget(name: "Int8BlobTests", dependencies: ["Int8Blob", "QuantCore"]),
+        .testTarget(name: "QuantizerTests", dependencies: ["Quantizer", "QuantCore", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "NPY"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"]),
         .testTarget(name: "VGGModelTests", dependencies: ["VGGModel"]),

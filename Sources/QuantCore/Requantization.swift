@@ -12,8 +12,8 @@
 /// Keeping shift >= 32 lets SIMD kernels take the high 32 bits of the 64-bit sum and finish
 /// with a 32-bit arithmetic shift by shift-32: floor(floor(x / 2^32) / 2^(shift-32)) = floor(x / 2^shift).
 ///
-/// Worked example: r = 0.0123 -> shift 37, multiplier = round(0.0123 * 2^37) = 1_690_627_102;
-/// acc = 1000 -> (1000 * 1_690_627_102 + 2^36) >> 37 = 12 (12.3 rounded).
+/// Worked example: r = 0.0123 -> shift 37, multiplier = round(0.0123 * 2^37) = 1_690_499_128;
+/// acc = 1000 -> (1000 * 1_690_499_128 + 2^36) >> 37 = 12 (12.3 rounded).
 public struct Requantization: Sendable, Equatable, Hashable {
     public let multiplier: Int32
     public let shift: Int32

@@ -49,6 +49,7 @@ public struct FloatEngine: Sendable {
         case .maxPool: return maxPool(x)
         case .adaptiveAvgPool(let height, let width): return adaptiveAveragePool(x, height: height, width: width)
         case .flatten: return FloatTensor(shape: [x.shape[0], x.values.count / max(x.shape[0], 1)], values: x.values)
+        case .flattenChannelsLast: return flattenChannelsLast(x)
         case .linear(let linear): return self.linear(linear, x)
         case .dropout: return x
         }
@@ -190,6 +191,18 @@ public struct FloatEngine: Sendable {
             }
         }
         return FloatTensor(shape: [n, c, oh, ow], values: out)
+    }
+
+    /// [N, C, H, W] -> [N, H*W*C] with feature (h*W + w)*C + c.
+    func flattenChannelsLast(_ x: FloatTensor) -> FloatTensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        var out = [Float](repeating: 0, count: x.values.count)
+        for image in 0..<n {
+            for channel in 0..<c {
+                for p in 0..<h * w { out[(image * h * w + p) * c + channel] = x.values[(image * c + channel) * h * w + p] }
+            }
+        }
+        return FloatTensor(shape: [n, c * h * w], values: out)
     }
 
     /// Y[N, out] = X[N, in] * W^T + b.

@@ -16,6 +16,9 @@ public enum FloatLayer: Sendable {
     /// floor(i*H/h) ..< ceil((i+1)*H/h) and the same for columns.
     case adaptiveAvgPool(height: Int, width: Int)
     case flatten
+    /// Flatten in NHWC order: `[C, H, W]` becomes features (h*W + w)*C + c. Produced by the
+    /// `flattenChannelsLast` pass, which permutes the next linear layer's columns to match.
+    case flattenChannelsLast
     /// y = W x + b; `fusedReLU` applies max(0, y).
     case linear(Linear)
     /// Identity at inference; kept so the graph mirrors torchvision's module list.
@@ -23,13 +26,21 @@ public enum FloatLayer: Sendable {
 }
 
 /// A named layer: `name` is the torchvision module path (`features.0`, `classifier.6`).
+/// `fused` lists the modules graph passes folded into it, in order (`["features.1",
+/// "features.2"]` for a conv with its BatchNorm and ReLU); the layer's output is the output of
+/// the last of them in the unfused graph.
 public struct NamedLayer: Sendable {
     public var name: String
     public var layer: FloatLayer
-    public init(name: String, layer: FloatLayer) {
+    public var fused: [String]
+    public init(name: String, layer: FloatLayer, fused: [String] = []) {
         self.name = name
         self.layer = layer
+        self.fused = fused
     }
+
+    /// The unfused module whose output this layer's output equals.
+    public var outputName: String { fused.last ?? name }
 }
 
 public struct Convolution: Sendable {

@@ -37,11 +37,14 @@ let package = Package(
         // Shared: blob format v1 writer, and the mmap reader the runtime uses (Docs/BlobFormat.md).
         .target(name: "Int8Blob", dependencies: ["QuantCore", "AtomicFile"]),
 
+        // On-device world: the int8 executor and its reference kernels (the spec).
+        .target(name: "Int8Runtime", dependencies: ["QuantCore"]),
+
         // Offline world.
         .target(name: "TorchCheckpoint", dependencies: ["CCrypto"], exclude: ["README.md"]),
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
-        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging"]),
+        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging", "Int8Runtime"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
             "Quantizer", "QuantCore", "Int8Blob",
             "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine",
@@ -50,6 +53,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "QuantCoreTests", dependencies: ["QuantCore"]),
+        .testTarget(name: "Int8RuntimeTests", dependencies: ["Int8Runtime", "QuantCore"]),
         .testTarget(name: "Int8BlobTests", dependencies: ["Int8Blob", "QuantCore"]),
         .testTarget(name: "QuantizerTests", dependencies: ["Quantizer", "QuantCore", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "NPY"]),

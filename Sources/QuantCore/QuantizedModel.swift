@@ -3,7 +3,9 @@
 ///
 /// Activations are NHWC. Between layers they are uint8 at a per-tensor scale with zero point
 /// 0 (every VGG convolution and hidden linear layer ends in a fused ReLU). The network input
-/// is uint8 with a zero point, and its 3 channels are padded to 4 with the zero point.
+/// is uint8 with a zero point. Every map's channel count is padded to a multiple of 4
+/// (`PackedWeights.depthTile`): the padding channels hold the zero point and meet zero weights.
+/// (The input's 3 channels become 4; torchvision's own widths are already multiples of 4.)
 public struct QuantizedModel: Sendable, Equatable {
     /// torchvision arch name, e.g. "vgg16_bn".
     public var arch: String
@@ -83,7 +85,8 @@ public struct QuantizedWeights: Sendable, Equatable {
     /// torchvision module name of the (first fused) source layer, e.g. "features.0".
     public var name: String
     public var outputs: Int
-    /// Unpadded depth: 9 * paddedInputChannels for a convolution, input features for a linear layer.
+    /// Depth: 9 * paddedInputChannels for a convolution; input features for a linear layer
+    /// (for the first one: the flattened NHWC map with padded channels, H * W * roundUp(C, 4)).
     public var depth: Int
     /// `PackedWeights` layout, `PackedWeights.byteCount(outputs:depth:)` bytes, symmetric int8 in [-127, 127].
     public var packed: [Int8]

@@ -1,0 +1,28 @@
+/// The constants of blob format v1 (Docs/BlobFormat.md) and its one placement rule.
+public enum BlobFormat {
+    /// The first 8 bytes of every blob: "VGGINT8" and a zero byte.
+    public static let magic: [UInt8] = Array("VGGINT8\0".utf8)
+    /// Stored as a little-endian u32 at offset 8 (bytes 04 03 02 01): a reader that sees any
+    /// other value is not reading a little-endian v1 blob.
+    public static let byteOrderMarker: UInt32 = 0x0102_0304
+    /// The format version this code writes and the newest it reads.
+    public static let version: UInt32 = 1
+    /// Bytes of the v1 header; the first section starts right after it.
+    public static let headerByteCount = 128
+    /// Every section and every array starts at a file offset that is a multiple of this, and
+    /// the file's length is one too.
+    public static let alignment = 64
+
+    /// The first aligned offset at or after `offset`: `(offset + 63) / 64 * 64`.
+    ///
+    /// Example: `alignedOffset(208)` is 256, `alignedOffset(256)` is 256.
+    public static func alignedOffset(_ offset: Int) -> Int {
+        (offset + alignment - 1) / alignment * alignment
+    }
+
+    /// `0x` and at least 6 hex digits, as offsets appear in messages and dumps: `0x000400`.
+    static func hex<Value: BinaryInteger>(_ value: Value) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+}

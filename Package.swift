@@ -35,7 +35,7 @@ let package = Package(
         // Shared by both worlds, integer only: requantization rule, packed layout, the int8 model.
         .target(name: "QuantCore"),
         // Shared: blob format v1 writer, and the mmap reader the runtime uses (Docs/BlobFormat.md).
-        .target(name: "Int8Blob", dependencies: ["QuantCore", "AtomicFile"]),
+        .target(name: "Int8Blob", dependencies: ["QuantCore", "AtomicFile"], exclude: ["README.md"]),
 
         // On-device world: the int8 executor and its reference kernels (the spec).
         .target(name: "Int8Runtime", dependencies: ["QuantCore"]),
@@ -60,6 +60,6 @@ let package = Package(
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"]),
         .testTarget(name: "VGGModelTests", dependencies: ["VGGModel"]),
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "Imaging", "NPY", "TorchCheckpoint"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY"]),
     ]
 )

@@ -78,8 +78,8 @@ struct Reference: ParsableCommand {
         } else {
             for result in results { print(result.text) }
         }
-        FileHandle.standardError.write(Data(("\(network.arch.rawValue): \(images.count) image(s) in \(timing) ms, "
+        Log.line("\(network.arch.rawValue): \(images.count) image(s) in \(timing) ms, "
             + "load \(String(format: "%.0f", loadSeconds * 1000)) ms, \(threads) thread(s), "
-            + "OpenBLAS core \(OpenBLAS.coreName)\n").utf8))
+            + "OpenBLAS core \(OpenBLAS.coreName)")
     }
 }

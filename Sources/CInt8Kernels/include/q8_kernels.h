@@ -1,0 +1,104 @@
+/*
+ * int8 kernels of the on-device runtime. Numerics: Docs/Numerics.md; every kernel is bit-exact
+ * with the Swift reference (Int8Runtime/ReferenceExecutor.swift).
+ *
+ * Names are datasheets: q8_<op>_<tile>__<isa>, one ISA per file, and every kernel is listed
+ * once in q8_kernel_list (kernel_list.c), which drives dispatch, tests and benchmarks.
+ */
+#ifndef VGG_Q8_KERNELS_H
+#define VGG_Q8_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * 3x3 convolution, stride 1, padding 1, over NHWC uint8 maps, with requantization and the
+ * fused ReLU (clamp to [output_zero_point, 255]).
+ *
+ * The input is a padded map [(H+2)][(W+2)][cin] whose 1-pixel border holds the input zero
+ * point, so a kernel reads every tap without bounds checks. `input` points at the border's
+ * top-left byte. Output row y (0-based, interior) is written at output + y*output_row_stride,
+ * pixel x at + x*cout; channels >= outputs of each pixel are left untouched.
+ *
+ * weights: [ceil(outputs/16)][9*cin/4][16][4] (QuantCore/PackedWeights.swift), k = tap*cin + c.
+ * bias, multiplier, shift: `outputs` int32 each, readable up to the next multiple of 16
+ * (the blob pads every array with zeros to 64 bytes).
+ */
+typedef struct q8_conv3x3_params {
+    const uint8_t *input;
+    ptrdiff_t input_row_stride;
+    int width;
+    int cin;
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *multiplier;
+    const int32_t *shift;
+    int outputs;
+    int cout;
+    uint8_t *output;
+    ptrdiff_t output_row_stride;
+    int32_t output_zero_point;
+} q8_conv3x3_params;
+
+/* Computes output rows [row_begin, row_end). */
+typedef void (*q8_conv3x3_fn)(const q8_conv3x3_params *params, int row_begin, int row_end);
+
+/*
+ * Fully connected layer on one input vector: acc[o] = bias[o] + sum_k w[o][k] * input[k],
+ * o in [output_begin, output_end) (multiples of 16 except at the end).
+ * weights: [ceil(outputs/16)][ceil(depth/4)][16][4]. The input must be readable up to
+ * roundUp(depth, 4) bytes (the runtime pads its buffers). Writes int32 accumulators.
+ */
+typedef struct q8_linear_params {
+    const uint8_t *input;
+    int depth;
+    const int8_t *weights;
+    const int32_t *bias;
+    int outputs;
+    int32_t *accumulators;
+} q8_linear_params;
+
+typedef void (*q8_linear_fn)(const q8_linear_params *params, int output_begin, int output_end);
+
+/* requantize + clamp of int32 accumulators to uint8, the rule of Docs/Numerics.md. */
+static inline uint8_t q8_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point) {
+    int64_t product = (int64_t)acc * (int64_t)multiplier + ((int64_t)1 << (shift - 1));
+    int32_t value = (int32_t)(product >> shift) + zero_point;
+    if (value < zero_point) value = zero_point;
+    if (value > 255) value = 255;
+    return (uint8_t)value;
+}
+
+/* CPU features the kernels need, detected at run time. */
+enum {
+    Q8_ISA_SCALAR = 0,
+    Q8_ISA_AVX2 = 1 << 0,
+    Q8_ISA_AVX512VNNI = 1 << 1,
+    Q8_ISA_AVXVNNI = 1 << 2,
+    Q8_ISA_NEON = 1 << 3,
+    Q8_ISA_NEONDOT = 1 << 4,
+};
+
+/* The features this CPU has (always includes Q8_ISA_SCALAR = 0). */
+unsigned q8_cpu_features(void);
+
+/* One entry of the kernel list. `isa` is the feature set it needs. */
+typedef struct q8_kernel {
+    const char *name;
+    const char *isa_name;
+    unsigned isa;
+    q8_conv3x3_fn conv3x3;
+    q8_linear_fn linear;
+} q8_kernel;
+
+/* All kernels compiled for this architecture, best first; `count` receives the length. */
+const q8_kernel *q8_kernel_list(int *count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

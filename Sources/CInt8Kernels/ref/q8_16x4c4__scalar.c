@@ -1,5 +1,5 @@
 /* Portable C: the fallback for any CPU, on the same packed layout as the SIMD kernels. */
-#include "q8_kernels.h"
+#include "../kernels_internal.h"
 
 void q8_conv3x3_16x4c4__scalar(const q8_conv3x3_params *p, int row_begin, int row_end) {
     const int groups = 9 * p->cin / 4;          /* k-groups of 4 per output block */

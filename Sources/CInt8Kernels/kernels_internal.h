@@ -1,0 +1,25 @@
+/* Every kernel function, declared once; defined one ISA per file (ref/, x86/, arm/). */
+#ifndef VGG_Q8_KERNELS_INTERNAL_H
+#define VGG_Q8_KERNELS_INTERNAL_H
+#include "q8_kernels.h"
+
+void q8_conv3x3_16x4c4__scalar(const q8_conv3x3_params *p, int row_begin, int row_end);
+void q8_linear_16x4c4__scalar(const q8_linear_params *p, int output_begin, int output_end);
+
+#if defined(__x86_64__)
+void q8_conv3x3_16x4c4__avx2(const q8_conv3x3_params *p, int row_begin, int row_end);
+void q8_linear_16x4c4__avx2(const q8_linear_params *p, int output_begin, int output_end);
+void q8_conv3x3_16x4c4__avxvnni(const q8_conv3x3_params *p, int row_begin, int row_end);
+void q8_linear_16x4c4__avxvnni(const q8_linear_params *p, int output_begin, int output_end);
+void q8_conv3x3_16x4c4__avx512vnni(const q8_conv3x3_params *p, int row_begin, int row_end);
+void q8_linear_16x4c4__avx512vnni(const q8_linear_params *p, int output_begin, int output_end);
+#endif
+
+#if defined(__aarch64__)
+void q8_conv3x3_16x4c4__neon(const q8_conv3x3_params *p, int row_begin, int row_end);
+void q8_linear_16x4c4__neon(const q8_linear_params *p, int output_begin, int output_end);
+void q8_conv3x3_16x4c4__neondot(const q8_conv3x3_params *p, int row_begin, int row_end);
+void q8_linear_16x4c4__neondot(const q8_linear_params *p, int output_begin, int output_end);
+#endif
+
+#endif

@@ -36,13 +36,21 @@ test: deps
 	$(SWIFT) test --skip-build
 
 ## demo: the main job on the bundled defaults
+DIGITS := Tests/Fixtures/digits
 demo: build
 	@mkdir -p $(DEMO_OUT)
-	@echo "== fp32 reference engine: bundled reduced-width vgg16_bn (seeded random weights) on bundled photos"
+	@echo "== quantize the bundled trained model (vgg11_bn at 1/8 width, handwritten digits) on its calibration images"
+	$(RELEASE_BIN)/vgg-quantize --weights $(DIGITS)/vgg11_bn-digits.pth --calibration $(DIGITS)/calibration \
+	  --labels $(DIGITS)/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 \
+	  -o $(DEMO_OUT)/digits.vq8
+	$(RELEASE_BIN)/vgg-quantize inspect $(DEMO_OUT)/digits.vq8
+	@echo "== quantize the bundled reduced-width vgg16_bn (seeded random weights) on the Calibration/ photos"
+	$(RELEASE_BIN)/vgg-quantize --arch vgg16_bn --weights Tests/Fixtures/models/vgg16_bn.pth --calibration Calibration \
+	  -o $(DEMO_OUT)/vgg16_bn-small.vq8
+	@echo "== fp32 reference engine on bundled photos"
 	$(RELEASE_BIN)/vgg-quantize reference --arch vgg16_bn --weights Tests/Fixtures/models/vgg16_bn.pth \
 	  --top 3 --logits-out $(DEMO_OUT)/reference-logits.npy \
 	  Tests/Fixtures/images/astronaut.jpg Tests/Fixtures/images/chelsea.jpg Tests/Fixtures/images/coffee.png
-	@echo "logits written to $(DEMO_OUT)/reference-logits.npy"
 
 ## fixtures: regenerate the committed fixtures (needs torch; FIXTURE_PYTHON points at a venv with it)
 FIXTURE_PYTHON ?= /opt/torchenv/bin/python

@@ -12,6 +12,7 @@ let package = Package(
     name: "VGGInt8",
     products: [
         .executable(name: "vgg-quantize", targets: ["vgg-quantize"]),
+        .executable(name: "vgg-run", targets: ["vgg-run"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +26,10 @@ let package = Package(
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
+        // Shared by both command lines: one-line errors.
+        .target(name: "CommandLineSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Shared: top-k results and their text/JSON form, for both command lines.
+        .target(name: "Classification"),
         // Shared: .npy arrays (fixtures, --logits-out).
         .target(name: "NPY"),
         // Shared: temporary file + rename, so no output is ever half-written.
@@ -38,7 +43,12 @@ let package = Package(
         .target(name: "Int8Blob", dependencies: ["QuantCore", "AtomicFile"], exclude: ["README.md"]),
 
         // On-device world: the int8 executor and its reference kernels (the spec).
-        .target(name: "Int8Runtime", dependencies: ["QuantCore"]),
+        .target(name: "CInt8Kernels"),
+        .target(name: "Int8Runtime", dependencies: ["QuantCore", "Int8Blob", "CInt8Kernels"]),
+        .executableTarget(name: "vgg-run", dependencies: [
+            "Int8Runtime", "Int8Blob", "QuantCore", "Imaging", "NPY", "AtomicFile", "Classification", "CommandLineSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Offline world.
         .target(name: "TorchCheckpoint", dependencies: ["CCrypto"], exclude: ["README.md"]),
@@ -47,19 +57,20 @@ let package = Package(
         .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging", "Int8Runtime"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
             "Quantizer", "QuantCore", "Int8Blob",
-            "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine",
+            "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Tests.
-        .testTarget(name: "QuantCoreTests", dependencies: ["QuantCore"]),
-        .testTarget(name: "Int8RuntimeTests", dependencies: ["Int8Runtime", "QuantCore"]),
-        .testTarget(name: "Int8BlobTests", dependencies: ["Int8Blob", "QuantCore"]),
+        // Tests. TestSupport: seeded generator and random quantized layers shared by the bundles.
+        .target(name: "TestSupport", dependencies: ["QuantCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "QuantCoreTests", dependencies: ["TestSupport", "QuantCore"]),
+        .testTarget(name: "Int8RuntimeTests", dependencies: ["TestSupport", "Int8Runtime", "Int8Blob", "QuantCore", "CInt8Kernels"]),
+        .testTarget(name: "Int8BlobTests", dependencies: ["TestSupport", "Int8Blob", "QuantCore"]),
         .testTarget(name: "QuantizerTests", dependencies: ["Quantizer", "QuantCore", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "NPY"]),
-        .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"]),
+        .testTarget(name: "TorchCheckpointTests", dependencies: ["TestSupport", "TorchCheckpoint"]),
         .testTarget(name: "VGGModelTests", dependencies: ["VGGModel"]),
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "Imaging", "NPY", "TorchCheckpoint"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Int8Blob
 import QuantCore
 
 /// The runtime's two float boundaries, in one place (Docs/Numerics.md, "Boundaries"):
@@ -26,5 +27,11 @@ public enum Boundary {
     public static func dequantizeLogits(_ accumulators: [Int32], layer: QuantizedLinear) -> [Float] {
         let inputScale = layer.weights.inputQuantization.scale
         return accumulators.indices.map { Float(accumulators[$0]) * inputScale * layer.weights.weightScales[$0] }
+    }
+
+    /// The same for a blob's logits layer, read in place.
+    public static func dequantizeLogits(_ accumulators: [Int32], layer: BlobLayer) -> [Float] {
+        let inputScale = layer.inputQuantization!.scale
+        return accumulators.indices.map { Float(accumulators[$0]) * inputScale * layer.weightScales[$0] }
     }
 }

@@ -1,3 +1,5 @@
+import Classification
+import CommandLineSupport
 import ArgumentParser
 import AtomicFile
 import FloatEngine

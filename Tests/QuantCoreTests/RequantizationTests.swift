@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import QuantCore
 
 /// The independent oracle: floor((acc * multiplier + 2^(shift-1)) / 2^shift) in 128-bit.
@@ -79,17 +80,4 @@ private let boundaryAccumulators: [Int32] = [
     #expect(r.output(-5000, zeroPoint: 0, minimum: 0, maximum: 255) == 0)
     #expect(r.output(30_000, zeroPoint: 0, minimum: 0, maximum: 255) == 255)
     #expect(r.output(1000, zeroPoint: 3, minimum: 0, maximum: 255) == 13)
-}
-
-/// SplitMix64: a tiny, well-known seeded generator (Steele, Lea, Flood 2014).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 
 /// SplitMix64: a small seeded generator for the calibration tests. Every test that uses one

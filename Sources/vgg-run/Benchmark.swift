@@ -1,0 +1,94 @@
+import Foundation
+import Int8Runtime
+
+/// `vgg-run --benchmark N`: one warm-up run, then N timed runs of the same image (the whole
+/// network including both boundaries), with per-layer medians.
+struct Benchmark: Codable {
+    struct Layer: Codable {
+        var name: String
+        var ms: Double
+        var gmacPerS: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case name, ms
+            case gmacPerS = "gmac_per_s"
+        }
+    }
+
+    var arch: String
+    var kernel: String
+    var threads: Int
+    var input: [Int]
+    var runs: Int
+    var gmac: Double
+    var medianMs: Double
+    var p90Ms: Double
+    var minMs: Double
+    var loadMs: Double
+    var peakRssMb: Double
+    var layers: [Layer]
+
+    enum CodingKeys: String, CodingKey {
+        case arch, kernel, threads, input, runs, gmac, layers
+        case medianMs = "median_ms", p90Ms = "p90_ms", minMs = "min_ms", loadMs = "load_ms", peakRssMb = "peak_rss_mb"
+    }
+
+    static func run(_ network: Int8Network, input: [Float], runs: Int, loadMs: Double) -> Benchmark {
+        _ = network.logits(preprocessed: input)
+        var totals: [Double] = []
+        var perLayer: [[Double]] = Array(repeating: [], count: network.layerNames.count)
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = network.logits(preprocessed: input)
+            totals.append(milliseconds(since: start))
+            for (index, nanoseconds) in network.layerNanoseconds.enumerated() {
+                perLayer[index].append(Double(nanoseconds) / 1e6)
+            }
+        }
+        let layers = network.layerNames.indices.map { index in
+            let ms = median(perLayer[index])
+            let macs = network.layerMACs[index]
+            return Layer(name: network.layerNames[index], ms: ms,
+                         gmacPerS: macs > 0 && ms > 0 ? Double(macs) / (ms * 1e6) : nil)
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Benchmark(arch: network.blob.arch, kernel: network.kernel.name, threads: network.threads,
+                         input: [network.inputHeight, network.inputWidth], runs: runs,
+                         gmac: Double(network.layerMACs.reduce(0, +)) / 1e9,
+                         medianMs: median(totals), p90Ms: percentile(totals, 0.9), minMs: totals.min()!,
+                         loadMs: loadMs, peakRssMb: Double(usage.ru_maxrss) / 1024, layers: layers)
+    }
+
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    var text: String {
+        var lines = [String(format: "%@ %dx%d, kernel %@, %d thread(s), %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms "
+                                + "(%.2f GMAC, %.1f GMAC/s); load %.1f ms; peak RSS %.1f MB",
+                            arch, input[0], input[1], kernel, threads, runs, medianMs, p90Ms, minMs, gmac,
+                            gmac / (medianMs / 1000), loadMs, peakRssMb)]
+        for layer in layers {
+            lines.append(String(format: "  %-14@ %8.3f ms", layer.name, layer.ms)
+                + (layer.gmacPerS.map { String(format: "  %6.1f GMAC/s", $0) } ?? ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Median (the mean of the two middle values for an even count).
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/// The value at rank ceil(p * n) (nearest rank).
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    let rank = max(1, Int((p * Double(sorted.count)).rounded(.up)))
+    return sorted[rank - 1]
+}

@@ -1,0 +1,152 @@
+import CInt8Kernels
+import Foundation
+import QuantCore
+import Testing
+import TestSupport
+@testable import Int8Runtime
+
+/// Every kernel this CPU runs (within `VGG_KERNELS`), against the Swift reference, tolerance zero.
+/// Kernels the CPU lacks are printed, so a run says what it did not check.
+@Suite struct KernelTests {
+    static let kernels: [Kernel] = {
+        let allowed = (try? Kernel.allowed(environment: ProcessInfo.processInfo.environment)) ?? []
+        let skipped = Kernel.all.filter { !allowed.contains($0) }
+        print("kernels tested here: \(allowed.map(\.name).joined(separator: ", "))")
+        if !skipped.isEmpty {
+            print("kernels NOT run on this CPU (or excluded by \(Kernel.environmentVariable)): "
+                + skipped.map { "\($0.name) (\($0.isaName))" }.joined(separator: ", "))
+        }
+        return allowed
+    }()
+
+    @Test func theListHasAPortableFallbackAndDispatchPicksTheFirstRunnable() throws {
+        #expect(Kernel.all.last?.name == "scalar" && Kernel.all.last?.isa == 0)
+        #expect(Set(Kernel.all.map(\.name)).count == Kernel.all.count, "names are unique")
+        let best = try Kernel.best(environment: [:])
+        #expect(best == Kernel.all.first { $0.runsHere })
+        #expect(try Kernel.best(environment: ["VGG_KERNELS": "scalar"]).name == "scalar")
+        #expect(throws: RuntimeError.self) { try Kernel.best(environment: ["VGG_KERNELS": "sse9"]) }
+        if let missing = Kernel.all.first(where: { !$0.runsHere }) {
+            #expect(throws: RuntimeError.self) { try Kernel.best(environment: ["VGG_KERNELS": missing.name]) }
+        }
+    }
+
+    @Test func convolutionKernelsMatchTheReference() throws {
+        let seed = testSeed("convolutionKernelsMatchTheReference")
+        for testCase in KernelGrid.convolutions(seed: seed) {
+            let expected = testCase.expected
+            let referenceChannels = PackedWeights.roundUp(testCase.outputs, to: 4)
+            for kernel in Self.kernels {
+                for split in rowSplits(testCase.height) {
+                    let output = KernelRunner.convolution(kernel, testCase, rowSplit: split)
+                    var mismatches = 0, first = ""
+                    for pixel in 0..<testCase.height * testCase.width {
+                        for channel in 0..<testCase.cout {
+                            let got = output[pixel * testCase.cout + channel]
+                            let want = channel < testCase.outputs ? expected[pixel * referenceChannels + channel] : KernelRunner.untouched
+                            if got != want {
+                                if mismatches == 0 { first = "pixel \(pixel) channel \(channel): got \(got), expected \(want)" }
+                                mismatches += 1
+                            }
+                        }
+                    }
+                    #expect(mismatches == 0, "\(kernel.name), \(testCase), rows split at \(split): \(mismatches) wrong, first \(first)")
+                }
+            }
+        }
+    }
+
+    @Test func linearKernelsMatchTheReference() throws {
+        let seed = testSeed("linearKernelsMatchTheReference")
+        for testCase in KernelGrid.linears(seed: seed) {
+            let expected = testCase.expected
+            for kernel in Self.kernels {
+                for split in outputSplits(testCase.weights.outputs) {
+                    let got = KernelRunner.linear(kernel, testCase, split: split)
+                    let wrong = expected.indices.filter { got[$0] != expected[$0] }
+                    let detail = "outputs \(wrong.prefix(5)) got \(wrong.prefix(5).map { got[$0] }), expected \(wrong.prefix(5).map { expected[$0] })"
+                    #expect(wrong.isEmpty, "\(kernel.name), \(testCase), split at \(split): \(detail)")
+                }
+            }
+        }
+    }
+
+    /// Row ranges a multi-threaded run could hand out: whole, and cut after the first row and in the middle.
+    func rowSplits(_ height: Int) -> [[Int]] {
+        height < 3 ? [[]] : [[], [1], [height / 2, height / 2 + 1]]
+    }
+
+    /// Output ranges in whole 16-blocks (the runtime's unit), whole and cut after the first block.
+    func outputSplits(_ outputs: Int) -> [[Int]] {
+        outputs > 16 ? [[], [16]] : [[]]
+    }
+}
+
+/// Runs one kernel on one case the way the runtime calls it: a padded input whose border holds
+/// the input zero point, an output prefilled with a marker that channels >= outputs must keep.
+enum KernelRunner {
+    static let untouched: UInt8 = 0xEE
+
+    static func convolution(_ kernel: Kernel, _ testCase: ConvolutionCase, rowSplit: [Int]) -> [UInt8] {
+        let (h, w, cin, cout) = (testCase.height, testCase.width, testCase.cin, testCase.cout)
+        let zeroPoint = UInt8(testCase.convolution.weights.inputQuantization.zeroPoint)
+        var padded = [UInt8](repeating: zeroPoint, count: (h + 2) * (w + 2) * cin)
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<cin { padded[((y + 1) * (w + 2) + x + 1) * cin + c] = testCase.input[(y * w + x) * cin + c] }
+            }
+        }
+        let weights = testCase.convolution.weights
+        let padTo16 = { (values: [Int32]) in values + [Int32](repeating: 0, count: PackedWeights.roundUp(values.count, to: 16) - values.count) }
+        let bias = padTo16(weights.bias)
+        let multipliers = padTo16(testCase.convolution.requantization.map(\.multiplier))
+        let shifts = padTo16(testCase.convolution.requantization.map(\.shift))
+        var output = [UInt8](repeating: untouched, count: h * w * cout)
+        let bounds = [0] + rowSplit + [h]
+        padded.withUnsafeBufferPointer { input in
+            weights.packed.withUnsafeBufferPointer { packed in
+                bias.withUnsafeBufferPointer { bias in
+                    multipliers.withUnsafeBufferPointer { multipliers in
+                        shifts.withUnsafeBufferPointer { shifts in
+                            output.withUnsafeMutableBufferPointer { out in
+                                var params = q8_conv3x3_params(
+                                    input: input.baseAddress, input_row_stride: (w + 2) * cin, width: Int32(w), cin: Int32(cin),
+                                    weights: packed.baseAddress, bias: bias.baseAddress, multiplier: multipliers.baseAddress,
+                                    shift: shifts.baseAddress, outputs: Int32(testCase.outputs), cout: Int32(cout),
+                                    output: out.baseAddress, output_row_stride: w * cout,
+                                    output_zero_point: testCase.convolution.outputQuantization.zeroPoint)
+                                for piece in 0..<bounds.count - 1 {
+                                    kernel.conv3x3(&params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    static func linear(_ kernel: Kernel, _ testCase: LinearCase, split: [Int]) -> [Int32] {
+        let weights = testCase.weights
+        let input = testCase.input + [UInt8](repeating: 0, count: PackedWeights.roundUp(weights.depth, to: 4) - weights.depth)
+        let bias = weights.bias + [Int32](repeating: 0, count: PackedWeights.roundUp(weights.outputs, to: 16) - weights.outputs)
+        var accumulators = [Int32](repeating: Int32.min, count: weights.outputs)
+        let bounds = [0] + split + [weights.outputs]
+        input.withUnsafeBufferPointer { input in
+            weights.packed.withUnsafeBufferPointer { packed in
+                bias.withUnsafeBufferPointer { bias in
+                    accumulators.withUnsafeMutableBufferPointer { out in
+                        var params = q8_linear_params(input: input.baseAddress, depth: Int32(weights.depth),
+                                                      weights: packed.baseAddress, bias: bias.baseAddress,
+                                                      outputs: Int32(weights.outputs), accumulators: out.baseAddress)
+                        for piece in 0..<bounds.count - 1 {
+                            kernel.linear(&params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+                        }
+                    }
+                }
+            }
+        }
+        return accumulators
+    }
+}

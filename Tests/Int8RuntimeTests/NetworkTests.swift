@@ -1,0 +1,75 @@
+import Int8Blob
+import QuantCore
+import Testing
+import TestSupport
+@testable import Int8Runtime
+
+/// Whole networks: the runtime (padded arenas, every kernel, 1-3 threads) against the reference
+/// executor on the same blob and input, bit for bit.
+@Suite struct NetworkTests {
+    /// A VGG-shaped random network with odd sizes: a 12x10 input with zero point 114, channel
+    /// counts that are not multiples of 4 or 16, two pools, an adaptive average pool that really
+    /// averages, a hidden linear layer and the logits.
+    static func model(seed: UInt64, averagePool: Bool) -> QuantizedModel {
+        var generator = SplitMix64(seed: seed)
+        let input = ActivationQuantization(scale: 0.018657, zeroPoint: 114)
+        func scale(_ value: Float) -> ActivationQuantization { .init(scale: value, zeroPoint: 0) }
+        let conv0 = RandomLayers.convolution("features.0", inputChannels: 3, outputs: 8, input: input, output: scale(0.05), using: &generator)
+        let conv1 = RandomLayers.convolution("features.2", inputChannels: 8, outputs: 21, input: conv0.outputQuantization,
+                                             output: scale(0.08), using: &generator)
+        let conv2 = RandomLayers.convolution("features.5", inputChannels: 21, outputs: 17, input: conv1.outputQuantization,
+                                             output: scale(0.1), using: &generator)
+        // 12x10 -> pool 6x5 -> pool 3x2 -> (average pool to 2x2) ; 17 channels padded to 20.
+        let map = averagePool ? 2 * 2 : 3 * 2
+        let hidden = RandomLayers.weights("classifier.0", outputs: 33, depth: map * 20, input: conv2.outputQuantization,
+                                          isPadding: { $0 % 20 >= 17 }, using: &generator)
+        let hiddenOutput = scale(0.3)
+        let logits = RandomLayers.weights("classifier.3", outputs: 7, depth: 33, input: hiddenOutput,
+                                          isPadding: { _ in false }, using: &generator)
+        var layers: [QuantizedLayer] = [
+            .convolution(conv0), .convolution(conv1), .maxPool(name: "features.4"), .convolution(conv2),
+            .maxPool(name: "features.7"),
+        ]
+        if averagePool { layers.append(.adaptiveAveragePool(name: "avgpool", height: 2, width: 2)) }
+        layers += [
+            .linear(QuantizedLinear(weights: hidden, output: .activation(
+                requantization: RandomLayers.requantization(hidden, output: hiddenOutput), quantization: hiddenOutput))),
+            .linear(QuantizedLinear(weights: logits, output: .logits)),
+        ]
+        return QuantizedModel(arch: "vgg_test", target: "generic", calibration: "none",
+                              input: InputSpec(resize: 12, cropHeight: 12, cropWidth: 10, mean: [0.485, 0.456, 0.406],
+                                               std: [0.229, 0.224, 0.225], quantization: input),
+                              labels: (0..<7).map { "class \($0)" }, layers: layers)
+    }
+
+    @Test(arguments: [false, true])
+    func everyKernelAndThreadCountMatchesTheReference(averagePool: Bool) throws {
+        let seed = testSeed("everyKernelAndThreadCountMatchesTheReference")
+        let model = Self.model(seed: seed, averagePool: averagePool)
+        let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
+        var generator = SplitMix64(seed: seed ^ 0xA5A5)
+        for image in 0..<3 {
+            // Real pixels, and the extremes of the uint8 range.
+            let input: [UInt8] = (0..<12 * 10).flatMap { _ -> [UInt8] in
+                let pixel = (0..<3).map { _ in image == 1 ? UInt8(255) : image == 2 ? 0 : UInt8(truncatingIfNeeded: generator.next()) }
+                return pixel + [114]
+            }
+            let expected = ReferenceExecutor.run(model, input: input, height: 12, width: 10)
+            for kernel in KernelTests.kernels {
+                for threads in 1...3 {
+                    let network = try Int8Network(blob: blob, kernel: kernel, threads: threads)
+                    let got = network.accumulators(input: input)
+                    #expect(got == expected.accumulators, "\(kernel.name), \(threads) threads, image \(image): \(got) vs \(expected.accumulators)")
+                    // Twice: nothing left over from the previous run changes the result.
+                    #expect(network.accumulators(input: input) == got)
+                }
+            }
+        }
+    }
+
+    @Test func badSettingsAreErrors() throws {
+        let blob = try BlobFile(bytes: try BlobWriter.encode(Self.model(seed: 1, averagePool: true)), name: "test.vq8")
+        #expect(throws: RuntimeError.self) { try Int8Network(blob: blob, kernel: Kernel.all.last!, threads: 0) }
+        #expect(throws: RuntimeError.self) { try Int8Network(blob: blob, kernel: Kernel.all.last!, threads: 100_000) }
+    }
+}

@@ -2,13 +2,14 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build links (Debian/Ubuntu names).
-APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev
+APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 # OpenBLAS 0.3.21 misdetects some CPUs (AMD Zen 3) and falls back to slow kernels; the tools
 # re-exec themselves with the right core, this only makes `make` runs explicit about it.
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test demo fixtures clean
+.PHONY: all deps build test test-arm demo fixtures clean
 
 all: build
 
@@ -31,9 +32,23 @@ build: deps
 	$(SWIFT) build -c release
 
 ## test: unit, fixture and end-to-end tests
+# Tests run optimized (the reference executor and calibration are slow unoptimized), in their own
+# scratch folder so they never invalidate the plain release build the demo and benchmarks use.
+TEST_FLAGS := -c release -Xswiftc -enable-testing --scratch-path .build/test
+# The Swift run also writes the kernel cases the ARM driver checks against (Docs/Kernels.md).
+KERNEL_CASES := .build/arm/cases.bin
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	@mkdir -p .build/arm
+	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS)
+	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
+
+## test-arm: the ARM kernels under qemu-aarch64 (cortex-a53, cortex-a76, max) against the Swift reference
+test-arm: deps
+	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	@mkdir -p .build/arm
+	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS) --filter KernelCaseFileTests
+	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
 
 ## demo: the main job on the bundled defaults
 DIGITS := Tests/Fixtures/digits

@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "TorchCheckpoint", dependencies: ["CCrypto"], exclude: ["README.md"]),
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
-        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging", "Int8Runtime"]),
+        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
             "Quantizer", "QuantCore", "Int8Blob",
             "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport",
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "QuantCoreTests", dependencies: ["TestSupport", "QuantCore"]),
         .testTarget(name: "Int8RuntimeTests", dependencies: ["TestSupport", "Int8Runtime", "Int8Blob", "QuantCore", "CInt8Kernels"]),
         .testTarget(name: "Int8BlobTests", dependencies: ["TestSupport", "Int8Blob", "QuantCore"]),
-        .testTarget(name: "QuantizerTests", dependencies: ["Quantizer", "QuantCore", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
+        .testTarget(name: "QuantizerTests", dependencies: ["Quantizer", "QuantCore", "Int8Runtime", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "NPY"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TestSupport", "TorchCheckpoint"]),
         .testTarget(name: "VGGModelTests", dependencies: ["VGGModel"]),

@@ -1,3 +1,5 @@
-/* TEMPORARY until cpu_x86.c lands */
+/* CPU features on architectures without SIMD kernels: only the portable scalar kernels run. */
 #include "q8_kernels.h"
-unsigned q8_cpu_features(void) { return 0; }
+#if !defined(__x86_64__) && !defined(__aarch64__)
+unsigned q8_cpu_features(void) { return Q8_ISA_SCALAR; }
+#endif

@@ -2,7 +2,7 @@
 #include "kernels_internal.h"
 
 static const q8_kernel kernels[] = {
-#if defined(__x86_64__) && 0 /* TEMPORARY: x86 kernels being written */
+#if defined(__x86_64__)
     {"avx512vnni", "AVX-512 VNNI", Q8_ISA_AVX512VNNI, q8_conv3x3_16x4c4__avx512vnni, q8_linear_16x4c4__avx512vnni},
     {"avxvnni", "AVX-VNNI", Q8_ISA_AVXVNNI, q8_conv3x3_16x4c4__avxvnni, q8_linear_16x4c4__avxvnni},
     {"avx2", "AVX2", Q8_ISA_AVX2, q8_conv3x3_16x4c4__avx2, q8_linear_16x4c4__avx2},

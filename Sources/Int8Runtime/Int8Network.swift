@@ -84,8 +84,8 @@ public final class Int8Network: @unchecked Sendable {
                                       channels: current.channels, zeroPoint: current.zeroPoint))
                 macs.append(0)
             case .adaptiveAveragePool:
-                guard layer.poolHeight >= 1 && layer.poolWidth >= 1,
-                      current.height >= layer.poolHeight && current.width >= layer.poolWidth else {
+                // Smaller maps are fine: PyTorch's windows then repeat pixels (a 1x1 map becomes 7x7).
+                guard layer.poolHeight >= 1 && layer.poolWidth >= 1 else {
                     throw RuntimeError("\(place): cannot pool a \(current.height)x\(current.width) map to \(layer.poolHeight)x\(layer.poolWidth)")
                 }
                 planned.append(.averagePool(height: layer.poolHeight, width: layer.poolWidth))

@@ -1,0 +1,113 @@
+/*
+ * Single-thread speed of the C conv3x3 kernels on VGG16's convolution shapes (README.md).
+ *
+ *   clang -O2 -I Sources/CInt8Kernels/include Benchmarks/kernels/bench.c \
+ *       Sources/CInt8Kernels/ref/*.c Sources/CInt8Kernels/x86/*.c Sources/CInt8Kernels/cpu_x86.c \
+ *       Sources/CInt8Kernels/kernel_list.c -o /tmp/q8bench && /tmp/q8bench [kernel [runs [shape]]]
+ *
+ * MACs counted as H*W*outputs*9*cin (cin padded to 4, as the layout stores it). Every run
+ * computes the whole layer (all rows in one call); the median of `runs` is reported.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "q8_kernels.h"
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* CPU time: robust to other load on the machine */
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+/* Core clock: a chain of dependent 1-cycle adds, measured next to each kernel run. */
+static double clock_ghz(void) {
+    const long n = 20000000;
+    long x = 0;
+    double t = now();
+    for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
+    return 4.0 * n / (now() - t) / 1e9;
+}
+
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct {
+    int height, width, cin, outputs;
+} shape;
+
+static const shape shapes[] = {
+    {224, 224, 4, 64}, {224, 224, 64, 64}, {112, 112, 128, 128}, {56, 56, 256, 256},
+    {28, 28, 512, 512}, {14, 14, 512, 512},
+};
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t next(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)rng;
+}
+
+int main(int argc, char **argv) {
+    const char *only = argc > 1 ? argv[1] : NULL;
+    const int runs = argc > 2 ? atoi(argv[2]) : 11;
+    const char *only_shape = argc > 3 ? argv[3] : NULL; /* e.g. 28x28x512 */
+    int count;
+    const q8_kernel *kernels = q8_kernel_list(&count);
+    const unsigned features = q8_cpu_features();
+    printf("%-10s %-18s %8s %8s %9s %6s %8s\n", "kernel", "shape", "GMAC/s", "ms", "MAC/cycle", "GHz", "best");
+    for (int s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++) {
+        const shape sh = shapes[s];
+        char name[32];
+        snprintf(name, sizeof name, "%dx%dx%d->%d", sh.height, sh.width, sh.cin, sh.outputs);
+        if (only_shape && !strstr(name, only_shape)) continue;
+        const size_t in_bytes = (size_t)(sh.height + 2) * (sh.width + 2) * sh.cin;
+        const size_t w_bytes = (size_t)((sh.outputs + 15) / 16) * 9 * sh.cin * 16;
+        uint8_t *input = malloc(in_bytes), *output = malloc((size_t)sh.height * sh.width * sh.outputs);
+        int8_t *weights = malloc(w_bytes);
+        const int padded = (sh.outputs + 15) / 16 * 16;
+        int32_t *bias = calloc(padded, 4), *multiplier = calloc(padded, 4), *shift = calloc(padded, 4);
+        for (size_t i = 0; i < in_bytes; i++) input[i] = (uint8_t)next();
+        for (size_t i = 0; i < w_bytes; i++) weights[i] = (int8_t)(next() % 255 - 127);
+        for (int o = 0; o < sh.outputs; o++) {
+            bias[o] = (int32_t)(next() % 200001) - 100000;
+            multiplier[o] = (int32_t)(0x40000000u + next() % 0x40000000u);
+            shift[o] = 40 + (int32_t)(next() % 8);
+        }
+        const q8_conv3x3_params p = {
+            .input = input, .input_row_stride = (ptrdiff_t)(sh.width + 2) * sh.cin, .width = sh.width, .cin = sh.cin,
+            .weights = weights, .bias = bias, .multiplier = multiplier, .shift = shift, .outputs = sh.outputs,
+            .cout = sh.outputs, .output = output, .output_row_stride = (ptrdiff_t)sh.width * sh.outputs,
+            .output_zero_point = 0,
+        };
+        const double macs = (double)sh.height * sh.width * sh.outputs * 9 * sh.cin;
+        for (int k = 0; k < count; k++) {
+            if (only ? strcmp(only, kernels[k].name) != 0 : strcmp(kernels[k].name, "scalar") == 0) continue;
+            if ((kernels[k].isa & features) != kernels[k].isa) {
+                printf("%-10s not run on this CPU\n", kernels[k].name);
+                continue;
+            }
+            double t[101];
+            const int n = runs < 1 ? 1 : runs > 101 ? 101 : runs;
+            kernels[k].conv3x3(&p, 0, sh.height); /* warm-up */
+            for (int r = 0; r < n; r++) {
+                double t0 = now();
+                kernels[k].conv3x3(&p, 0, sh.height);
+                t[r] = now() - t0;
+            }
+            const double ghz = clock_ghz();
+            qsort(t, (size_t)n, sizeof t[0], compare_double);
+            const double gmacs = macs / t[n / 2] / 1e9;
+            printf("%-10s %-18s %8.1f %8.2f %9.2f %6.2f %8.1f\n", kernels[k].name, name, gmacs, t[n / 2] * 1e3, gmacs / ghz, ghz,
+                   macs / t[0] / 1e9);
+        }
+        free(input), free(output), free(weights), free(bias), free(multiplier), free(shift);
+    }
+    return 0;
+}

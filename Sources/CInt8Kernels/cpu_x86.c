@@ -1,0 +1,46 @@
+/*
+ * Run-time detection of the x86-64 features the kernels need: cpuid for what the CPU has,
+ * xgetbv for what the OS saves on a context switch (a kernel using ymm/zmm registers the OS
+ * does not preserve would be corrupted by any preemption).
+ *   AVX2         cpuid(7,0).ebx[5], OS saves XMM+YMM (XCR0 bits 1,2)
+ *   AVX-512 VNNI cpuid(7,0).ebx[16] avx512f, [30] avx512bw, [31] avx512vl, ecx[11] avx512_vnni;
+ *                OS saves XMM+YMM+opmask+ZMM (XCR0 bits 1,2,5,6,7)
+ *   AVX-VNNI     cpuid(7,1).eax[4], with AVX2 usable (its kernel uses AVX2 for everything else)
+ * The choice among kernels (VGG_KERNELS) is the Swift side's; this file only detects.
+ */
+#if defined(__x86_64__)
+#include <cpuid.h>
+
+#include "kernels_internal.h"
+
+static unsigned long long read_xcr0(void) {
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((unsigned long long)hi << 32) | lo;
+}
+
+unsigned q8_cpu_features(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return Q8_ISA_SCALAR;
+    const int osxsave = (ecx >> 27) & 1, avx = (ecx >> 28) & 1;
+    if (!osxsave || !avx) return Q8_ISA_SCALAR;
+    const unsigned long long xcr0 = read_xcr0();
+    const int os_ymm = (xcr0 & 0x6) == 0x6;
+    const int os_zmm = (xcr0 & 0xE6) == 0xE6;
+    if (!os_ymm || __get_cpuid_max(0, 0) < 7) return Q8_ISA_SCALAR;
+
+    unsigned features = Q8_ISA_SCALAR;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    const unsigned max_subleaf = eax;
+    const int avx2 = (ebx >> 5) & 1;
+    const int avx512 = ((ebx >> 16) & 1) && ((ebx >> 30) & 1) && ((ebx >> 31) & 1) && ((ecx >> 11) & 1);
+    if (avx2) features |= Q8_ISA_AVX2;
+    if (avx2 && avx512 && os_zmm) features |= Q8_ISA_AVX512VNNI;
+    if (avx2 && max_subleaf >= 1) {
+        __cpuid_count(7, 1, eax, ebx, ecx, edx);
+        if ((eax >> 4) & 1) features |= Q8_ISA_AVXVNNI;
+    }
+    return features;
+}
+
+#endif

@@ -1,0 +1,164 @@
+import Foundation
+import Int8Blob
+import Int8Runtime
+import NPY
+import Testing
+
+private let quantize = Tool(name: "vgg-quantize")
+private let run = Tool(name: "vgg-run")
+private let fixtures = Tool.fixtures
+private let digits = fixtures.appendingPathComponent("digits")
+private let photos = fixtures.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Calibration")
+
+/// Blobs compiled once per test process from the committed fixtures (compiling is deterministic).
+private enum Blobs {
+    static let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-run-e2e-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    static let digitsBlob: URL = {
+        let blob = directory.appendingPathComponent("digits.vq8")
+        let result = try! quantize.run(["--weights", digits.appendingPathComponent("vgg11_bn-digits.pth").path,
+                                        "--calibration", digits.appendingPathComponent("calibration").path,
+                                        "--labels", digits.appendingPathComponent("labels.txt").path,
+                                        "--resize", "32", "--crop", "32", "--mean", "0.3053,0.3053,0.3053",
+                                        "--std", "0.3234,0.3234,0.3234", "-o", blob.path])
+        precondition(result.status == 0, result.stderr)
+        return blob
+    }()
+
+    static func arch(_ arch: String) -> URL {
+        let blob = directory.appendingPathComponent("\(arch).vq8")
+        if !FileManager.default.fileExists(atPath: blob.path) {
+            let result = try! quantize.run(["--weights", fixtures.appendingPathComponent("models/\(arch).pth").path,
+                                            "--calibration", photos.path, "--calibration-count", "4",
+                                            "--resize", "72", "--crop", "64", "-o", blob.path])
+            precondition(result.status == 0, result.stderr)
+        }
+        return blob
+    }
+}
+
+private let heldout: [String] = {
+    let csv = try! String(contentsOf: digits.appendingPathComponent("heldout/labels.csv"), encoding: .utf8)
+    return csv.split(separator: "\n").dropFirst().prefix(12).map { digits.appendingPathComponent("heldout/\($0.split(separator: ",")[0])").path }
+}()
+
+/// Runs vgg-run and returns the logits it wrote.
+private func logits(_ blob: URL, _ images: [String], environment: [String: String] = [:], threads: Int = 1) throws -> [UInt8] {
+    let out = Blobs.directory.appendingPathComponent("logits-\(UUID().uuidString).npy")
+    defer { try? FileManager.default.removeItem(at: out) }
+    let result = try run.run([blob.path, "--threads", "\(threads)", "--logits-out", out.path] + images, environment: environment)
+    #expect(result.status == 0, "\(result.stderr)")
+    return try NPYArray(contentsOf: out).bytes
+}
+
+@Test func classifiesDigitsLikeTheFloatModel() throws {
+    let result = try run.run([Blobs.digitsBlob.path, "--top", "2", "--json"] + heldout)
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    #expect(object["arch"] as? String == "vgg11_bn")
+    #expect(object["kernel"] as? String == Kernel.runnable.first?.name)
+    let images = object["images"] as! [[String: Any]]
+    #expect(images.count == heldout.count)
+    // Against PyTorch's fp32 logits of the same images: same top-1 on all 12.
+    let reference = try NPYArray(contentsOf: digits.appendingPathComponent("heldout.logits.npy")).floats()
+    for (index, image) in images.enumerated() {
+        let fp32 = Array(reference[index * 10 ..< index * 10 + 10])
+        let fp32Top = fp32.indices.max { fp32[$0] < fp32[$1] }!
+        let top = (image["top"] as! [[String: Any]])[0]
+        #expect(top["label"] as? String == "\(fp32Top)", "\(heldout[index])")
+    }
+}
+
+/// The same blob and images give identical logits with every kernel this CPU runs and 1, 2
+/// and 3 threads (kernels the CPU lacks: see the kernel tests' printout).
+@Test func logitsAreIdenticalForEveryKernelAndThreadCount() throws {
+    let blob = Blobs.arch("vgg13_bn")
+    let images = ["astronaut.jpg", "coffee.png"].map { fixtures.appendingPathComponent("images/\($0)").path }
+    let baseline = try logits(blob, images, environment: ["VGG_KERNELS": "scalar"])
+    for kernel in Kernel.runnable {
+        for threads in 1...3 {
+            let got = try logits(blob, images, environment: ["VGG_KERNELS": kernel.name], threads: threads)
+            #expect(got == baseline, "\(kernel.name), \(threads) threads")
+        }
+    }
+}
+
+/// Golden logits: FNV-1a hashes of the float32 logits of the committed small models, so any
+/// change in quantization, kernels or boundaries shows. `UPDATE_GOLDEN=1` rewrites the file.
+@Test func logitsMatchTheGoldenHashes() throws {
+    let golden = fixtures.appendingPathComponent("golden/int8-logits.txt")
+    let images = ["astronaut.jpg", "chelsea.jpg", "coffee.png"].map { fixtures.appendingPathComponent("images/\($0)").path }
+    var lines: [String] = []
+    lines.append("digits \(fnv1a(try logits(Blobs.digitsBlob, heldout)))")
+    for arch in ["vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"] {
+        lines.append("\(arch) \(fnv1a(try logits(Blobs.arch(arch), images)))")
+    }
+    let text = lines.joined(separator: "\n") + "\n"
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+        try Data(text.utf8).write(to: golden)
+        return
+    }
+    let expected = try String(contentsOf: golden, encoding: .utf8)
+    #expect(text == expected, "int8 logits changed (UPDATE_GOLDEN=1 to accept):\n\(text)")
+}
+
+private func fnv1a(_ bytes: [UInt8]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return String(hash, radix: 16)
+}
+
+@Test func benchmarkReportsTheAgreedKeys() throws {
+    let result = try run.run([Blobs.digitsBlob.path, "--benchmark", "3", "--json", "--threads", "2", heldout[0]])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    for key in ["median_ms", "p90_ms", "threads", "kernel", "load_ms", "peak_rss_mb", "layers"] {
+        #expect(object[key] != nil, "missing \(key)")
+    }
+    let layers = object["layers"] as! [[String: Any]]
+    #expect(layers.count == (try BlobFile(contentsOf: Blobs.digitsBlob)).layers.count)
+    #expect(layers.allSatisfy { $0["name"] is String && $0["ms"] is Double })
+    #expect(layers.contains { ($0["gmac_per_s"] as? Double ?? 0) > 0 })
+    #expect((object["median_ms"] as! Double) <= (object["p90_ms"] as! Double))
+}
+
+// MARK: - Bad input
+
+@Test func damagedBlobsAreOneLineErrors() throws {
+    let good = try Data(contentsOf: Blobs.digitsBlob)
+    let image = heldout[0]
+    func write(_ name: String, _ bytes: Data) throws -> String {
+        let url = Blobs.directory.appendingPathComponent(name)
+        try bytes.write(to: url)
+        return url.path
+    }
+    var flipped = good
+    flipped[flipped.count - 100] ^= 0x40
+    try run.run([try write("flipped.vq8", flipped), image]).expectCleanFailure("flipped.vq8", "checksum")
+    try run.run([try write("truncated.vq8", good.prefix(good.count / 2)), image]).expectCleanFailure("truncated.vq8")
+    try run.run([try write("foreign.vq8", Data("PK\u{3}\u{4} definitely a zip".utf8)), image]).expectCleanFailure("foreign.vq8")
+    var newer = good
+    newer[12] = 2
+    try run.run([try write("newer.vq8", newer), image]).expectCleanFailure("newer.vq8", "newer than this reader")
+    try run.run([Blobs.directory.appendingPathComponent("absent.vq8").path, image]).expectCleanFailure("absent.vq8")
+}
+
+@Test func badImagesAndOptionsAreOneLineErrors() throws {
+    let blob = Blobs.digitsBlob.path
+    let broken = Blobs.directory.appendingPathComponent("broken.png")
+    try Data("not a png".utf8).write(to: broken)
+    try run.run([blob, broken.path]).expectCleanFailure("broken.png")
+    try run.run([blob, Blobs.directory.appendingPathComponent("missing.jpg").path]).expectCleanFailure("missing.jpg")
+    try run.run([blob, "--threads", "0", heldout[0]]).expectCleanFailure("--threads")
+    try run.run([blob, "--threads", "100000", heldout[0]]).expectCleanFailure("--threads")
+    try run.run([blob, "--threads", "many", heldout[0]]).expectCleanFailure("many")
+    try run.run([blob, "--benchmark", "0", heldout[0]]).expectCleanFailure("--benchmark")
+    try run.run([blob]).expectCleanFailure("no images")
+    try run.run([blob, heldout[0]], environment: ["VGG_KERNELS": "sse9"]).expectCleanFailure("VGG_KERNELS", "sse9")
+    let unwritable = Blobs.directory.appendingPathComponent("no-such-folder/logits.npy").path
+    try run.run([blob, "--logits-out", unwritable, heldout[0]]).expectCleanFailure("no-such-folder")
+}

@@ -162,3 +162,17 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
     let unwritable = Blobs.directory.appendingPathComponent("no-such-folder/logits.npy").path
     try run.run([blob, "--logits-out", unwritable, heldout[0]]).expectCleanFailure("no-such-folder")
 }
+
+/// vgg-run is the on-device side: no BLAS, no checkpoint or hashing code in its binary.
+@Test func theRuntimeLinksNoBLASAndNoCompilerCode() throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+    process.arguments = [Tool.productsDirectory.appendingPathComponent("vgg-run").path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let libraries = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(libraries.contains("libpng"), "ldd output: \(libraries)")
+    #expect(!libraries.contains("openblas") && !libraries.contains("blas") && !libraries.contains("libcrypto"), "\(libraries)")
+}

@@ -59,9 +59,12 @@ demo: build
 	  --labels $(DIGITS)/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 \
 	  -o $(DEMO_OUT)/digits.vq8
 	$(RELEASE_BIN)/vgg-quantize inspect $(DEMO_OUT)/digits.vq8
+	@echo "== run the int8 blob on held-out digits (true labels: $$(sed -n '2,5p' $(DIGITS)/heldout/labels.csv | cut -d, -f2 | tr '\n' ' '))"
+	$(RELEASE_BIN)/vgg-run $(DEMO_OUT)/digits.vq8 --top 1 $$(sed -n '2,5p' $(DIGITS)/heldout/labels.csv | cut -d, -f1 | sed 's|^|$(DIGITS)/heldout/|')
 	@echo "== quantize the bundled reduced-width vgg16_bn (seeded random weights) on the Calibration/ photos"
 	$(RELEASE_BIN)/vgg-quantize --arch vgg16_bn --weights Tests/Fixtures/models/vgg16_bn.pth --calibration Calibration \
 	  -o $(DEMO_OUT)/vgg16_bn-small.vq8
+	$(RELEASE_BIN)/vgg-run $(DEMO_OUT)/vgg16_bn-small.vq8 --top 3 Tests/Fixtures/images/chelsea.jpg
 	@echo "== fp32 reference engine on bundled photos"
 	$(RELEASE_BIN)/vgg-quantize reference --arch vgg16_bn --weights Tests/Fixtures/models/vgg16_bn.pth \
 	  --top 3 --logits-out $(DEMO_OUT)/reference-logits.npy \

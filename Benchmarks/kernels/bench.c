@@ -1,12 +1,14 @@
 /*
- * Single-thread speed of the C conv3x3 kernels on VGG16's convolution shapes (README.md).
+ * Single-thread speed of the conv3x3 kernels on VGG16's convolution shapes, as GMAC/s and as a
+ * fraction of the exact int8 peak of this core. Build, run and results: Benchmarks/peak/README.md.
+ *   /opt/swift/usr/bin/clang -O2 -I Sources/CInt8Kernels/include Benchmarks/kernels/bench.c \
+ *       $(find Sources/CInt8Kernels -name '*.c') -o /tmp/q8bench && /tmp/q8bench [kernel [runs [shape]]]
  *
- *   clang -O2 -I Sources/CInt8Kernels/include Benchmarks/kernels/bench.c \
- *       Sources/CInt8Kernels/ref/*.c Sources/CInt8Kernels/x86/*.c Sources/CInt8Kernels/cpu_x86.c \
- *       Sources/CInt8Kernels/kernel_list.c -o /tmp/q8bench && /tmp/q8bench [kernel [runs [shape]]]
- *
- * MACs counted as H*W*outputs*9*cin (cin padded to 4, as the layout stores it). Every run
- * computes the whole layer (all rows in one call); the median of `runs` is reported.
+ * MACs are H*W*outputs*9*cin (cin padded to 4, as the layout stores it). Every run computes the
+ * whole layer in one call. Each kernel run is followed by a short run of the peak loop
+ * (independent vpmaddwd+vpaddd chains), and "of peak" is the median over runs of the ratio of
+ * the two rates: on a shared or throttled machine both see the same conditions. Times are the
+ * thread's CPU time.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -15,21 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "../peak/peak_loops.h"
 #include "q8_kernels.h"
 
 static double now(void) {
     struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* CPU time: robust to other load on the machine */
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-/* Core clock: a chain of dependent 1-cycle adds, measured next to each kernel run. */
-static double clock_ghz(void) {
-    const long n = 20000000;
-    long x = 0;
-    double t = now();
-    for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
-    return 4.0 * n / (now() - t) / 1e9;
 }
 
 static int compare_double(const void *a, const void *b) {
@@ -37,13 +31,18 @@ static int compare_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof v[0], compare_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 typedef struct {
     int height, width, cin, outputs;
 } shape;
 
 static const shape shapes[] = {
-    {224, 224, 4, 64}, {224, 224, 64, 64}, {112, 112, 128, 128}, {56, 56, 256, 256},
-    {28, 28, 512, 512}, {14, 14, 512, 512},
+    {224, 224, 4, 64}, {224, 224, 64, 64}, {112, 112, 64, 128}, {112, 112, 128, 128}, {56, 56, 128, 256},
+    {56, 56, 256, 256}, {28, 28, 256, 512}, {28, 28, 512, 512}, {14, 14, 512, 512},
 };
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
@@ -54,17 +53,23 @@ static uint32_t next(void) {
     return (uint32_t)rng;
 }
 
+enum { MAX_RUNS = 101 };
+
 int main(int argc, char **argv) {
-    const char *only = argc > 1 ? argv[1] : NULL;
-    const int runs = argc > 2 ? atoi(argv[2]) : 11;
-    const char *only_shape = argc > 3 ? argv[3] : NULL; /* e.g. 28x28x512 */
+    const char *only = argc > 1 ? argv[1] : NULL;             /* kernel name, default: all but scalar */
+    const int runs = argc > 2 ? atoi(argv[2]) : 21;
+    const char *only_shape = argc > 3 ? argv[3] : NULL;       /* substring, e.g. 28x28x512 */
+    const int n_runs = runs < 1 ? 1 : runs > MAX_RUNS ? MAX_RUNS : runs;
     int count;
     const q8_kernel *kernels = q8_kernel_list(&count);
     const unsigned features = q8_cpu_features();
-    printf("%-10s %-18s %8s %8s %9s %6s %8s\n", "kernel", "shape", "GMAC/s", "ms", "MAC/cycle", "GHz", "best");
+
+    /* peak loop length: about 2 ms */
+    const long peak_iterations = 20000;
+    printf("%-10s %-18s %8s %8s %8s %8s\n", "kernel", "shape", "GMAC/s", "ms", "best", "of peak");
     for (int s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++) {
         const shape sh = shapes[s];
-        char name[32];
+        char name[40];
         snprintf(name, sizeof name, "%dx%dx%d->%d", sh.height, sh.width, sh.cin, sh.outputs);
         if (only_shape && !strstr(name, only_shape)) continue;
         const size_t in_bytes = (size_t)(sh.height + 2) * (sh.width + 2) * sh.cin;
@@ -90,22 +95,25 @@ int main(int argc, char **argv) {
         for (int k = 0; k < count; k++) {
             if (only ? strcmp(only, kernels[k].name) != 0 : strcmp(kernels[k].name, "scalar") == 0) continue;
             if ((kernels[k].isa & features) != kernels[k].isa) {
-                printf("%-10s not run on this CPU\n", kernels[k].name);
+                printf("%-10s %-18s not run on this CPU\n", kernels[k].name, name);
                 continue;
             }
-            double t[101];
-            const int n = runs < 1 ? 1 : runs > 101 ? 101 : runs;
+            double seconds[MAX_RUNS], ratio[MAX_RUNS], best = 1e30;
             kernels[k].conv3x3(&p, 0, sh.height); /* warm-up */
-            for (int r = 0; r < n; r++) {
+            for (int r = 0; r < n_runs; r++) {
                 double t0 = now();
                 kernels[k].conv3x3(&p, 0, sh.height);
-                t[r] = now() - t0;
+                const double t = now() - t0;
+                t0 = now();
+                loop_maddwd(peak_iterations);
+                const double peak_rate = MADDWD_MACS_PER_ITERATION * (double)peak_iterations / (now() - t0);
+                seconds[r] = t;
+                ratio[r] = macs / t / peak_rate;
+                if (t < best) best = t;
             }
-            const double ghz = clock_ghz();
-            qsort(t, (size_t)n, sizeof t[0], compare_double);
-            const double gmacs = macs / t[n / 2] / 1e9;
-            printf("%-10s %-18s %8.1f %8.2f %9.2f %6.2f %8.1f\n", kernels[k].name, name, gmacs, t[n / 2] * 1e3, gmacs / ghz, ghz,
-                   macs / t[0] / 1e9);
+            const double t = median(seconds, n_runs);
+            printf("%-10s %-18s %8.1f %8.2f %8.1f %7.0f%%\n", kernels[k].name, name, macs / t / 1e9, t * 1e3, macs / best / 1e9,
+                   100 * median(ratio, n_runs));
         }
         free(input), free(output), free(weights), free(bias), free(multiplier), free(shift);
     }

@@ -25,51 +25,37 @@ static double now(void) {
 
 static _Alignas(64) int8_t memory[4096];
 
-/* Core clock estimate: a chain of dependent 1-cycle adds. */
-static void chain_add(long n) {
-    long x = 0;
-    for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
-}
-
-#define MADD8 \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm8\n\t" "vpaddd %%ymm8, %%ymm0, %%ymm0\n\t" \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm9\n\t" "vpaddd %%ymm9, %%ymm1, %%ymm1\n\t" \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm10\n\t" "vpaddd %%ymm10, %%ymm2, %%ymm2\n\t" \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm11\n\t" "vpaddd %%ymm11, %%ymm3, %%ymm3\n\t" \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm12\n\t" "vpaddd %%ymm12, %%ymm4, %%ymm4\n\t" \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm13\n\t" "vpaddd %%ymm13, %%ymm5, %%ymm5\n\t" \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm8\n\t" "vpaddd %%ymm8, %%ymm6, %%ymm6\n\t" \
-    "vpmaddwd %%ymm14, %%ymm15, %%ymm9\n\t" "vpaddd %%ymm9, %%ymm7, %%ymm7\n\t"
-
-#define CLOBBER_YMM "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", \
-    "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
-
-/* 1. exact 16-bit path: vpmaddwd + vpaddd, 16 MAC per pair. 128 MAC per iteration. */
-__attribute__((target("avx2"))) static void loop_maddwd(long n) {
-    for (long i = 0; i < n; i++) __asm__ volatile(MADD8 ::: CLOBBER_YMM);
-}
+#include "peak_loops.h"
 
 /* 2. as 1 plus the operand traffic of a kernel: one vpbroadcastq ymm, m64 per 2 pairs. */
 __attribute__((target("avx2"))) static void loop_maddwd_bcast(long n) {
     for (long i = 0; i < n; i++)
         __asm__ volatile(MADD8
-                         "vpbroadcastq (%0), %%ymm14\n\t" "vpbroadcastq 8(%0), %%ymm14\n\t"
-                         "vpbroadcastq 16(%0), %%ymm14\n\t" "vpbroadcastq 24(%0), %%ymm14\n\t"
+                         "vpbroadcastq (%0), %%ymm12\n\t" "vpbroadcastq 8(%0), %%ymm13\n\t"
+                         "vpbroadcastq 16(%0), %%ymm12\n\t" "vpbroadcastq 24(%0), %%ymm13\n\t"
                          :: "r"(memory) : CLOBBER_YMM);
 }
 
 /* 3. as 1 plus one vpmovsxbw ymm, m128 (weight widening) per 4 pairs. */
 __attribute__((target("avx2"))) static void loop_maddwd_widen(long n) {
     for (long i = 0; i < n; i++)
-        __asm__ volatile(MADD8 "vpmovsxbw (%0), %%ymm15\n\t" "vpmovsxbw 16(%0), %%ymm15\n\t"
+        __asm__ volatile(MADD8 "vpmovsxbw (%0), %%ymm12\n\t" "vpmovsxbw 16(%0), %%ymm13\n\t"
                          :: "r"(memory) : CLOBBER_YMM);
 }
 
 /* 4. as 1 plus one vpshufb per 4 pairs (in-register activation widening). */
 __attribute__((target("avx2"))) static void loop_maddwd_shuf(long n) {
     for (long i = 0; i < n; i++)
-        __asm__ volatile(MADD8 "vpshufb %%ymm15, %%ymm14, %%ymm14\n\t" "vpshufb %%ymm15, %%ymm14, %%ymm14\n\t"
+        __asm__ volatile(MADD8 "vpshufb %%ymm15, %%ymm14, %%ymm12\n\t" "vpshufb %%ymm15, %%ymm14, %%ymm13\n\t"
                          ::: CLOBBER_YMM);
+}
+
+/* 4b. as 1 plus one lane-crossing vpermq per 8 pairs, 4c. plus one vpmuldq per 8 pairs (the epilogue's ops). */
+__attribute__((target("avx2"))) static void loop_maddwd_permq(long n) {
+    for (long i = 0; i < n; i++) __asm__ volatile(MADD8 "vpermq $0xD8, %%ymm14, %%ymm12\n\t" ::: CLOBBER_YMM);
+}
+__attribute__((target("avx2"))) static void loop_maddwd_muldq(long n) {
+    for (long i = 0; i < n; i++) __asm__ volatile(MADD8 "vpmuldq %%ymm14, %%ymm15, %%ymm12\n\t" ::: CLOBBER_YMM);
 }
 
 /* 5. vpmaddubsw (saturating: NOT exact for unbounded operands) + vpmaddwd(ones) + vpaddd. */
@@ -132,10 +118,12 @@ typedef struct {
 } bench;
 
 static const bench benches[] = {
-    {"vpmaddwd+vpaddd (exact, 16 MAC/pair)", loop_maddwd, 128, 0},
+    {"vpmaddwd+vpaddd (exact, 16 MAC/pair)", loop_maddwd, MADDWD_MACS_PER_ITERATION, 0},
     {"  + 1 vpbroadcastq m64 per 2 pairs", loop_maddwd_bcast, 128, 0},
     {"  + 1 vpmovsxbw m128 per 4 pairs", loop_maddwd_widen, 128, 0},
     {"  + 1 vpshufb per 4 pairs", loop_maddwd_shuf, 128, 0},
+    {"  + 1 vpermq per 8 pairs", loop_maddwd_permq, 128, 0},
+    {"  + 1 vpmuldq per 8 pairs", loop_maddwd_muldq, 128, 0},
     {"vpmaddubsw+vpmaddwd(1)+vpaddd (saturates)", loop_maddubsw, 256, 0},
     {"vpmaddubsw+vpaddw (int16 acc, saturates)", loop_maddubsw_w, 256, 0},
     {"vpdpbusd ymm (AVX-VNNI)", loop_avxvnni, 256, 1},

@@ -36,6 +36,8 @@ public final class Int8Network: @unchecked Sendable {
     private let accumulatorBuffer: UnsafeMutablePointer<Int32>
     private let logitsLayer: BlobLayer
     private let inputMap: MapLayout
+    /// Scale of every map (index 0: the input), for `observe`.
+    private let mapScales: [Float]
 
     /// Plans the network for the blob's input size (its crop).
     /// - Throws: `RuntimeError` when the layer chain does not fit together (a blob the reader
@@ -61,6 +63,7 @@ public final class Int8Network: @unchecked Sendable {
                                            zeroPoint: UInt8(clamping: input.quantization.zeroPoint))]
         var planned: [StepKind] = []
         var macs: [Int] = []
+        var scales: [Float] = [input.quantization.scale]
         for (index, layer) in layers.enumerated() {
             let current = maps[maps.count - 1]
             let place = "\(blob.name): layer \(index) (\(layer.name))"
@@ -74,12 +77,14 @@ public final class Int8Network: @unchecked Sendable {
                                        zeroPoint: UInt8(clamping: layer.outputQuantization!.zeroPoint))
                 planned.append(.convolution(layer))
                 maps.append(output)
+                scales.append(layer.outputQuantization!.scale)
                 macs.append(current.height * current.width * layer.outputs * layer.depth)
             case .maxPool:
                 guard current.height >= 2 && current.width >= 2 else {
                     throw RuntimeError("\(place): a 2x2 max-pool needs a map of at least 2x2, got \(current.height)x\(current.width)")
                 }
                 planned.append(.maxPool)
+                scales.append(scales[scales.count - 1])
                 maps.append(MapLayout(height: current.height / 2, width: current.width / 2,
                                       channels: current.channels, zeroPoint: current.zeroPoint))
                 macs.append(0)
@@ -89,6 +94,7 @@ public final class Int8Network: @unchecked Sendable {
                     throw RuntimeError("\(place): cannot pool a \(current.height)x\(current.width) map to \(layer.poolHeight)x\(layer.poolWidth)")
                 }
                 planned.append(.averagePool(height: layer.poolHeight, width: layer.poolWidth))
+                scales.append(scales[scales.count - 1])
                 maps.append(MapLayout(height: layer.poolHeight, width: layer.poolWidth,
                                       channels: current.channels, zeroPoint: current.zeroPoint))
                 macs.append(0)
@@ -101,6 +107,7 @@ public final class Int8Network: @unchecked Sendable {
                     throw RuntimeError("\(place): a logits layer before the end of the network")
                 }
                 planned.append(layer.kind == .logits ? .logits(layer) : .linear(layer))
+                scales.append(layer.outputQuantization?.scale ?? 0)
                 maps.append(MapLayout(height: 1, width: 1, channels: layer.outputs,
                                       zeroPoint: UInt8(clamping: layer.outputQuantization?.zeroPoint ?? 0)))
                 macs.append(layer.outputs * layer.depth)
@@ -125,6 +132,7 @@ public final class Int8Network: @unchecked Sendable {
             Step(kind: step, input: maps[index], output: maps[index + 1])
         }
         inputMap = maps[0]
+        mapScales = scales
         layerNames = layers.map(\.name)
         layerMACs = macs
         layerNanoseconds = Array(repeating: 0, count: layers.count)
@@ -135,10 +143,27 @@ public final class Int8Network: @unchecked Sendable {
         accumulatorBuffer.deallocate()
     }
 
+    /// The uint8 output of one layer, for per-layer error reports (`observe`).
+    public struct LayerOutput: Sendable {
+        /// Index into the blob's layers.
+        public var index: Int
+        public var name: String
+        public var height: Int
+        public var width: Int
+        /// Channels per pixel, padded to a multiple of 4 (a hidden linear layer: its outputs).
+        public var channels: Int
+        /// Dense `[height][width][channels]`.
+        public var values: [UInt8]
+        /// real = scale * (value - zeroPoint).
+        public var scale: Float
+        public var zeroPoint: Int32
+    }
+
     /// Runs one image. `input` is the quantized image `[H][W][4]` (`Boundary.quantizeInput`).
     /// Not reentrant: one image at a time per network (the threads work inside a layer).
+    /// - Parameter observe: called after every layer but the last with a copy of its output.
     /// - Returns: the logits layer's int32 accumulators.
-    public func accumulators(input: [UInt8]) -> [Int32] {
+    public func accumulators(input: [UInt8], observe: ((LayerOutput) -> Void)? = nil) -> [Int32] {
         precondition(input.count == inputHeight * inputWidth * inputMap.channels,
                      "input is not \(inputHeight)x\(inputWidth)x\(inputMap.channels)")
         input.withUnsafeBytes { source in
@@ -149,6 +174,14 @@ public final class Int8Network: @unchecked Sendable {
             let start = DispatchTime.now().uptimeNanoseconds
             run(step, from: arenas[index % 2], to: arenas[(index + 1) % 2])
             layerNanoseconds[index] = DispatchTime.now().uptimeNanoseconds - start
+            if let observe, index < steps.count - 1 {
+                let map = step.output
+                var values = [UInt8](repeating: 0, count: map.height * map.width * map.channels)
+                values.withUnsafeMutableBytes { map.copyInterior(from: arenas[(index + 1) % 2], into: $0.baseAddress!) }
+                observe(LayerOutput(index: index, name: layerNames[index], height: map.height, width: map.width,
+                                    channels: map.channels, values: values, scale: mapScales[index + 1],
+                                    zeroPoint: Int32(map.zeroPoint)))
+            }
         }
         return Array(UnsafeBufferPointer(start: accumulatorBuffer, count: classCount))
     }
@@ -269,6 +302,14 @@ struct MapLayout {
         for y in 1...height {
             (bytes + y * rowStride).initialize(repeating: zeroPoint, count: channels)
             (bytes + y * rowStride + (width + 1) * channels).initialize(repeating: zeroPoint, count: channels)
+        }
+    }
+
+    /// Copies the interior out into a dense `[height][width][channels]` map.
+    func copyInterior(from base: UnsafeRawPointer, into destination: UnsafeMutableRawPointer) {
+        let rowBytes = width * channels
+        for y in 0..<height {
+            (destination + y * rowBytes).copyMemory(from: base + origin + y * rowStride, byteCount: rowBytes)
         }
     }
 

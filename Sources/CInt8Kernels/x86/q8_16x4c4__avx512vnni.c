@@ -33,7 +33,7 @@ Q8_INLINE void prepare_block(block_constants *k, const int32_t *multiplier, cons
     const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
     const __m512i m = _mm512_loadu_si512(multiplier), s = _mm512_loadu_si512(shift);
     k->multiplier = m;
-    k->multiplier_odd = _mm512_srli_epi64(m, 32);
+    k->multiplier_odd = _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)0xF5); /* odd lanes moved down */
     /* 2^(shift-1) per 64-bit lane; a padding lane (shift 0) gets a count >= 64, i.e. 0. */
     k->round_even = _mm512_sllv_epi64(one, _mm512_sub_epi64(_mm512_and_si512(s, low), one));
     k->round_odd = _mm512_sllv_epi64(one, _mm512_sub_epi64(_mm512_srli_epi64(s, 32), one));
@@ -44,7 +44,7 @@ Q8_INLINE void prepare_block(block_constants *k, const int32_t *multiplier, cons
 
 Q8_INLINE void store_pixel(uint8_t *out, __m512i acc, const block_constants *k) {
     const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(acc, k->multiplier), k->round_even);
-    const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), k->multiplier_odd), k->round_odd);
+    const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_shuffle_epi32(acc, (_MM_PERM_ENUM)0xF5), k->multiplier_odd), k->round_odd);
     const __m512i q = _mm512_srav_epi32(_mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd), k->shift);
     const __m512i v = _mm512_max_epi32(_mm512_add_epi32(q, k->zero_point), k->zero_point); /* >= 0 */
     _mm_mask_storeu_epi8(out, k->store_mask, _mm512_cvtusepi32_epi8(v));

@@ -35,7 +35,7 @@ Q8_INLINE void prepare_block(block_constants *k, const int32_t *multiplier, cons
         const __m256i m = _mm256_loadu_si256((const __m256i *)(multiplier + 8 * h));
         const __m256i s = _mm256_loadu_si256((const __m256i *)(shift + 8 * h));
         k->multiplier[h] = m;
-        k->multiplier_odd[h] = _mm256_srli_epi64(m, 32);
+        k->multiplier_odd[h] = _mm256_shuffle_epi32(m, 0xF5); /* odd lanes moved down */
         k->round_even[h] = _mm256_sllv_epi64(one, _mm256_sub_epi64(_mm256_and_si256(s, low), one));
         k->round_odd[h] = _mm256_sllv_epi64(one, _mm256_sub_epi64(_mm256_srli_epi64(s, 32), one));
         k->shift[h] = _mm256_sub_epi32(s, _mm256_set1_epi32(32));
@@ -45,7 +45,7 @@ Q8_INLINE void prepare_block(block_constants *k, const int32_t *multiplier, cons
 /* (acc * multiplier + 2^(shift-1)) >> shift, exact: the high half of the 64-bit sum, then >> (shift-32). */
 Q8_INLINE __m256i requantize8(__m256i acc, const block_constants *k, int h) {
     const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(acc, k->multiplier[h]), k->round_even[h]);
-    const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), k->multiplier_odd[h]), k->round_odd[h]);
+    const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_shuffle_epi32(acc, 0xF5), k->multiplier_odd[h]), k->round_odd[h]);
     return _mm256_srav_epi32(_mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA), k->shift[h]);
 }
 

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build links (Debian/Ubuntu names).
 APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libsimde-dev
 # OpenBLAS 0.3.21 misdetects some CPUs (AMD Zen 3) and falls back to slow kernels; the tools
 # re-exec themselves with the right core, this only makes `make` runs explicit about it.
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
@@ -42,6 +42,7 @@ test: deps
 	@mkdir -p .build/arm
 	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS)
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
+	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
 
 ## test-arm: the ARM kernels under qemu-aarch64 (cortex-a53, cortex-a76, max) against the Swift reference
 test-arm: deps

@@ -55,8 +55,12 @@ let package = Package(
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
         .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging"]),
+        // Offline world: int8 against fp32 reports (vgg-quantize eval).
+        .target(name: "Evaluation", dependencies: [
+            "VGGModel", "FloatEngine", "Quantizer", "Int8Blob", "Int8Runtime", "Imaging", "QuantCore", "Classification",
+        ], exclude: ["README.md"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
-            "Quantizer", "QuantCore", "Int8Blob",
+            "Quantizer", "QuantCore", "Int8Blob", "Evaluation",
             "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -71,6 +75,7 @@ let package = Package(
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TestSupport", "TorchCheckpoint"]),
         .testTarget(name: "VGGModelTests", dependencies: ["VGGModel"]),
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "Imaging", "NPY", "TorchCheckpoint"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Imaging"]),
         .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY"]),
     ]
 )

@@ -9,7 +9,7 @@ enum ClassNames {
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
                 throw ModelError("\(path): cannot read labels file")
             }
-            let names = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            let names = text.split(whereSeparator: \.isNewline).map {
                 $0.trimmingCharacters(in: .whitespacesAndNewlines)
             }.filter { !$0.isEmpty }
             guard names.count == classCount else {

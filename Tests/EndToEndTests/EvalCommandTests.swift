@@ -1,0 +1,170 @@
+import Foundation
+import Int8Blob
+import NPY
+import Testing
+
+private let quantize = Tool(name: "vgg-quantize")
+private let fixtures = Tool.fixtures
+private let digits = fixtures.appendingPathComponent("digits")
+private let weights = digits.appendingPathComponent("vgg11_bn-digits.pth").path
+private let heldout = digits.appendingPathComponent("heldout")
+private let heldoutLabels = heldout.appendingPathComponent("labels.csv").path
+
+/// A scratch folder for this test process, with the digits blob compiled once (as
+/// RunCommandTests does: the committed model's preprocessing and class names).
+private enum Scratch {
+    static let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vgg-eval-e2e-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    static let digitsBlob: String = {
+        let blob = directory.appendingPathComponent("digits.vq8").path
+        let result = try! quantize.run(["--weights", weights, "--calibration", digits.appendingPathComponent("calibration").path,
+                                        "--labels", digits.appendingPathComponent("labels.txt").path,
+                                        "--resize", "32", "--crop", "32", "--mean", "0.3053,0.3053,0.3053",
+                                        "--std", "0.3234,0.3234,0.3234", "-o", blob])
+        precondition(result.status == 0, result.stderr)
+        return blob
+    }()
+
+    /// A new folder holding copies of held-out images: `files` maps a path in the new folder to
+    /// a file name of the held-out folder.
+    static func folder(_ files: [String: String]) throws -> URL {
+        let url = directory.appendingPathComponent("images-\(UUID().uuidString)")
+        for (target, source) in files {
+            let destination = url.appendingPathComponent(target)
+            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: heldout.appendingPathComponent(source), to: destination)
+        }
+        return url
+    }
+}
+
+private func json(_ path: URL) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as! [String: Any]
+}
+
+/// The committed trained model on its 360 held-out digits: fp32 accuracy as PyTorch measured it
+/// (model.json), int8 within half a point, agreement and SQNR as Docs/Numerics.md reports.
+@Test func digitsModelKeepsItsAccuracy() throws {
+    let out = Scratch.directory.appendingPathComponent("digits-\(UUID().uuidString)")
+    let (report, page, logits) = (out.appendingPathComponent("report.json"), out.appendingPathComponent("report.html"),
+                                  out.appendingPathComponent("logits"))
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    let result = try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob, "--images", heldout.path,
+                                   "--labels", heldoutLabels, "--json", report.path, "--html", page.path,
+                                   "--save-logits", logits.path, "--threads", "2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("top-1 accuracy") && result.stdout.contains("logits SQNR"), "\(result.stdout)")
+
+    let object = try json(report)
+    for key in ["images", "top1_agreement", "top5_agreement", "logits_sqnr_db", "logits_cosine", "layers",
+                "fp32_top1", "int8_top1", "fp32_top5", "int8_top5", "arch", "blob", "kernel", "threads",
+                "blob_bytes", "checkpoint_bytes", "int8_ms_per_image", "fp32_ms_per_image"] {
+        #expect(object[key] != nil, "missing \(key)")
+    }
+    let model = try json(digits.appendingPathComponent("model.json"))
+    let fp32Top1 = try #require(object["fp32_top1"] as? Double)
+    let int8Top1 = try #require(object["int8_top1"] as? Double)
+    #expect(object["images"] as? Int == 360 && object["arch"] as? String == "vgg11_bn" && object["threads"] as? Int == 2)
+    #expect(abs(fp32Top1 - (model["fp32_top1"] as! Double)) <= 0.01, "fp32 top-1 \(fp32Top1)")
+    #expect(abs(int8Top1 - fp32Top1) <= 0.5, "int8 top-1 \(int8Top1)")
+    #expect((object["top1_agreement"] as! Double) >= 99)
+    #expect((object["logits_sqnr_db"] as! Double) > 30)
+    #expect((object["logits_cosine"] as! Double) > 0.999)
+
+    let blobLayers = try BlobFile(path: Scratch.digitsBlob).layers.map(\.name)
+    let layers = object["layers"] as! [[String: Any]]
+    #expect(layers.map { $0["name"] as? String } == blobLayers.dropLast().map { $0 })
+    #expect(layers.allSatisfy { ($0["sqnr_db"] as? Double ?? 0) > 20 }, "\(layers.map { $0["sqnr_db"] ?? "-" })")
+
+    let html = try String(contentsOf: page, encoding: .utf8)
+    #expect(html.components(separatedBy: "<svg").count - 1 == layers.count + 1)
+    #expect(!html.contains("http://") && !html.contains("https://"))
+
+    for name in ["fp32.npy", "int8.npy"] {
+        let array = try NPYArray(contentsOf: logits.appendingPathComponent(name))
+        #expect(array.shape == [360, 10], "\(name)")
+    }
+    // fp32.npy is the fused graph's logits: PyTorch's (torchvision's graph) within float tolerance.
+    let fp32 = try NPYArray(contentsOf: logits.appendingPathComponent("fp32.npy")).floats()
+    let torch = try NPYArray(contentsOf: digits.appendingPathComponent("heldout.logits.npy")).floats()
+    #expect(zip(fp32, torch).map { abs($0 - $1) }.max()! <= 1e-4 * torch.map(abs).max()!)
+    let listed = try String(contentsOf: logits.appendingPathComponent("images.txt"), encoding: .utf8).split(separator: "\n")
+    #expect(listed.count == 360 && listed.first?.hasSuffix("heldout/0000.png") == true)
+}
+
+/// Without --labels, class-named subfolders label the images.
+@Test func classSubfoldersAreLabels() throws {
+    let csv = try String(contentsOfFile: heldoutLabels, encoding: .utf8).split(separator: "\n").dropFirst().prefix(24)
+    let files = Dictionary(uniqueKeysWithValues: csv.map { line in
+        let fields = line.split(separator: ",").map(String.init)
+        return ("\(fields[1])/\(fields[0])", fields[0])
+    })
+    let folder = try Scratch.folder(files)
+    let report = Scratch.directory.appendingPathComponent("subfolders-\(UUID().uuidString).json")
+    let result = try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob, "--images", folder.path,
+                                   "--json", report.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try json(report)
+    #expect(object["images"] as? Int == 24 && object["labels"] as? String == "subfolders")
+    #expect((object["fp32_top1"] as? Double ?? 0) >= 90)
+
+    // The same images flat: no labels, no accuracy.
+    let flat = try Scratch.folder(Dictionary(uniqueKeysWithValues: files.values.map { ($0, $0) }))
+    let unlabelled = try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob, "--images", flat.path,
+                                       "--json", report.path])
+    #expect(unlabelled.status == 0, "\(unlabelled.stderr)")
+    #expect(try json(report)["fp32_top1"] == nil && !unlabelled.stdout.contains("accuracy"))
+}
+
+// MARK: - Bad input
+
+@Test func mismatchedBlobsAreOneLineErrors() throws {
+    // The vgg11_bn fixture: same arch and class count, 1/32 width instead of 1/8. vgg13_bn: another
+    // arch. (Another class count: Tests/EvaluationTests/BlobMatchTests.swift.)
+    for (arch, message) in [("vgg11_bn", #"layer 0 is "features.0 conv 3->8" in the blob, "features.0 conv 3->2" in the weights"#),
+                            ("vgg13_bn", "the blob is vgg11_bn, the weights are vgg13_bn")] {
+        let result = try quantize.run(["eval", "--weights", fixtures.appendingPathComponent("models/\(arch).pth").path,
+                                       "--blob", Scratch.digitsBlob, "--images", heldout.path])
+        result.expectCleanFailure("digits.vq8 does not match the weights", message)
+    }
+}
+
+@Test func badImagesAndLabelsAreOneLineErrors() throws {
+    func eval(_ images: URL, _ extra: [String] = []) throws -> Tool.Result {
+        try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob, "--images", images.path] + extra)
+    }
+    let empty = Scratch.directory.appendingPathComponent("empty-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+    try eval(empty).expectCleanFailure("no PNG or JPEG images")
+    try eval(empty.appendingPathComponent("absent")).expectCleanFailure("absent", "does not exist")
+
+    let broken = try Scratch.folder(["0000.png": "0000.png"])
+    try Data("not a png".utf8).write(to: broken.appendingPathComponent("0001.png"))
+    try eval(broken).expectCleanFailure("0001.png")
+
+    func labels(_ text: String) throws -> [String] {
+        let file = Scratch.directory.appendingPathComponent("labels-\(UUID().uuidString).csv")
+        try Data(text.utf8).write(to: file)
+        return ["--labels", file.path]
+    }
+    let two = try Scratch.folder(["0000.png": "0000.png", "0001.png": "0001.png"])
+    try eval(two, try labels("file,label\n0000.png,1\n0001.png,4\n0002.png,8\n")).expectCleanFailure("0002.png is not an image")
+    try eval(two, try labels("file,label\n0000.png,1\n0001.png,eleven\n")).expectCleanFailure("line 3", "unknown class \"eleven\"")
+    try eval(two, try labels("file,label\n0000.png,1\n")).expectCleanFailure("have no label", "0001.png")
+    try eval(two, try labels("0000.png,1\n")).expectCleanFailure("header file,label")
+    try eval(two, ["--labels", Scratch.directory.appendingPathComponent("absent.csv").path]).expectCleanFailure("absent.csv")
+}
+
+@Test func badOptionsAndBlobsAreOneLineErrors() throws {
+    let base = ["eval", "--weights", weights, "--images", heldout.path]
+    try quantize.run(base + ["--blob", Scratch.directory.appendingPathComponent("absent.vq8").path]).expectCleanFailure("absent.vq8")
+    let foreign = Scratch.directory.appendingPathComponent("foreign.vq8")
+    try Data("PK\u{3}\u{4} definitely a zip".utf8).write(to: foreign)
+    try quantize.run(base + ["--blob", foreign.path]).expectCleanFailure("foreign.vq8")
+    try quantize.run(base + ["--blob", Scratch.digitsBlob, "--threads", "0"]).expectCleanFailure("--threads")
+    try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob]).expectCleanFailure("--images")
+}

@@ -62,6 +62,20 @@ demo: build
 	$(RELEASE_BIN)/vgg-quantize inspect $(DEMO_OUT)/digits.vq8
 	@echo "== run the int8 blob on held-out digits (true labels: $$(sed -n '2,5p' $(DIGITS)/heldout/labels.csv | cut -d, -f2 | tr '\n' ' '))"
 	$(RELEASE_BIN)/vgg-run $(DEMO_OUT)/digits.vq8 --top 1 $$(sed -n '2,5p' $(DIGITS)/heldout/labels.csv | cut -d, -f1 | sed 's|^|$(DIGITS)/heldout/|')
+	@echo "== int8 against fp32 on all 360 held-out digits (report: $(DEMO_OUT)/digits-report.html)"
+	$(RELEASE_BIN)/vgg-quantize eval --weights $(DIGITS)/vgg11_bn-digits.pth --blob $(DEMO_OUT)/digits.vq8 \
+	  --images $(DIGITS)/heldout --labels $(DIGITS)/heldout/labels.csv \
+	  --json $(DEMO_OUT)/digits-report.json --html $(DEMO_OUT)/digits-report.html
+	@echo "== int8 latency of the digits blob"
+	$(RELEASE_BIN)/vgg-run $(DEMO_OUT)/digits.vq8 --benchmark 50 $(DIGITS)/heldout/0000.png | head -1
+	@hub="$${TORCH_HOME:-$$HOME/.cache/torch}/hub/checkpoints"; \
+	for f in $$hub/vgg*-*.pth; do \
+	  [ -f "$$f" ] || continue; name=$$(basename $$f .pth); \
+	  echo "== torchvision checkpoint found in the hub cache: $$f"; \
+	  $(RELEASE_BIN)/vgg-quantize --weights $$f --calibration Calibration -o $(DEMO_OUT)/$$name.vq8 --threads 2 && \
+	  $(RELEASE_BIN)/vgg-quantize eval --weights $$f --blob $(DEMO_OUT)/$$name.vq8 --images Calibration \
+	    --html $(DEMO_OUT)/$$name-report.html --threads 2 || exit 1; \
+	done
 	@echo "== quantize the bundled reduced-width vgg16_bn (seeded random weights) on the Calibration/ photos"
 	$(RELEASE_BIN)/vgg-quantize --arch vgg16_bn --weights Tests/Fixtures/models/vgg16_bn.pth --calibration Calibration \
 	  -o $(DEMO_OUT)/vgg16_bn-small.vq8

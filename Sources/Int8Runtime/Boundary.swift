@@ -9,18 +9,35 @@ public enum Boundary {
     /// q = clamp(round(x / scale) + zeroPoint, 0, 255), rounding half away from zero; the 4th
     /// channel is the zero point (real 0), matching the zero weights the layout pads with.
     public static func quantizeInput(_ tensor: [Float], height: Int, width: Int, quantization: ActivationQuantization) -> [UInt8] {
+        let channels = PackedWeights.roundUp(3, to: PackedWeights.depthTile)
+        var output = [UInt8](repeating: 0, count: height * width * channels)
+        output.withUnsafeMutableBufferPointer {
+            quantizeInput(tensor, height: height, width: width, quantization: quantization,
+                          into: $0.baseAddress!, rowStride: width * channels)
+        }
+        return output
+    }
+
+    /// The same, written in place: pixel (y, x) at `base + y * rowStride + x * 4` (the runtime
+    /// writes straight into its input arena).
+    public static func quantizeInput(_ tensor: [Float], height: Int, width: Int, quantization: ActivationQuantization,
+                                     into base: UnsafeMutablePointer<UInt8>, rowStride: Int) {
         precondition(tensor.count == 3 * height * width)
         let channels = PackedWeights.roundUp(3, to: PackedWeights.depthTile)
         let plane = height * width
-        var output = [UInt8](repeating: UInt8(quantization.zeroPoint), count: plane * channels)
         let inverse = 1 / quantization.scale
-        for c in 0..<3 {
-            for p in 0..<plane {
-                let q = (tensor[c * plane + p] * inverse).rounded() + Float(quantization.zeroPoint)
-                output[p * channels + c] = UInt8(min(max(q, 0), 255))
+        let zeroPoint = UInt8(quantization.zeroPoint)
+        for y in 0..<height {
+            let row = base + y * rowStride
+            for x in 0..<width {
+                let pixel = row + x * channels
+                for c in 0..<3 {
+                    let q = (tensor[c * plane + y * width + x] * inverse).rounded() + Float(quantization.zeroPoint)
+                    pixel[c] = UInt8(min(max(q, 0), 255))
+                }
+                for c in 3..<channels { pixel[c] = zeroPoint }
             }
         }
-        return output
     }
 
     /// logit[o] = accumulator[o] * inputScale * weightScales[o].

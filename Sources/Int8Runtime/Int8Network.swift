@@ -169,6 +169,20 @@ public final class Int8Network: @unchecked Sendable {
         input.withUnsafeBytes { source in
             inputMap.copyInterior(from: source.baseAddress!, to: arenas[0])
         }
+        return runFromInputArena(observe: observe)
+    }
+
+    /// Float image `[3][H][W]` (preprocessed as the blob says) in, float logits out: the two
+    /// boundaries around the integer network. The image is quantized straight into the input
+    /// arena.
+    public func logits(preprocessed tensor: [Float]) -> [Float] {
+        let base = arenas[0].assumingMemoryBound(to: UInt8.self) + inputMap.origin
+        Boundary.quantizeInput(tensor, height: inputHeight, width: inputWidth, quantization: blob.input.quantization,
+                               into: base, rowStride: inputMap.rowStride)
+        return Boundary.dequantizeLogits(runFromInputArena(observe: nil), layer: logitsLayer)
+    }
+
+    private func runFromInputArena(observe: ((LayerOutput) -> Void)?) -> [Int32] {
         inputMap.fillBorder(arenas[0])
         for (index, step) in steps.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -184,14 +198,6 @@ public final class Int8Network: @unchecked Sendable {
             }
         }
         return Array(UnsafeBufferPointer(start: accumulatorBuffer, count: classCount))
-    }
-
-    /// Float image `[3][H][W]` (preprocessed as the blob says) in, float logits out: the two
-    /// boundaries around `accumulators(input:)`.
-    public func logits(preprocessed tensor: [Float]) -> [Float] {
-        let quantized = Boundary.quantizeInput(tensor, height: inputHeight, width: inputWidth,
-                                               quantization: blob.input.quantization)
-        return Boundary.dequantizeLogits(accumulators(input: quantized), layer: logitsLayer)
     }
 
     // MARK: - Steps

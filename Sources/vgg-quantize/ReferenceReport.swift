@@ -16,9 +16,4 @@ struct ReferenceReport: Codable {
         case openblasCore = "openblas_core", loadMs = "load_ms", runMs = "run_ms"
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 }

@@ -1,3 +1,4 @@
+import Classification
 import Foundation
 import Int8Runtime
 
@@ -60,11 +61,6 @@ struct Benchmark: Codable {
                          loadMs: loadMs, peakRssMb: Double(usage.ru_maxrss) / 1024, layers: layers)
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 
     var text: String {
         var lines = [String(format: "%@ %dx%d, kernel %@, %d thread(s), %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms "

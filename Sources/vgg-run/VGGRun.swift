@@ -107,9 +107,4 @@ struct RunReport: Codable {
         case loadMs = "load_ms", runMs = "run_ms"
     }
 
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
 }

@@ -70,6 +70,21 @@ import TestSupport
         }
     }
 
+    /// The float path (quantizing straight into the input arena) equals the two boundaries
+    /// applied around `accumulators(input:)`.
+    @Test func floatBoundariesAroundTheIntegerNetwork() throws {
+        let seed = testSeed("floatBoundariesAroundTheIntegerNetwork")
+        let model = Self.model(seed: seed, averagePool: true)
+        let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
+        var generator = SplitMix64(seed: seed)
+        let image = (0..<3 * 12 * 10).map { _ in Float(Int(generator.next() % 4001) - 2000) / 900 }
+        let network = try Int8Network(blob: blob, kernel: Kernel.runnable[0], threads: 2)
+        let quantized = Boundary.quantizeInput(image, height: 12, width: 10, quantization: model.input.quantization)
+        let expected = Boundary.dequantizeLogits(ReferenceExecutor.run(model, input: quantized, height: 12, width: 10).accumulators,
+                                                 layer: blob.layers.last!)
+        #expect(network.logits(preprocessed: image) == expected)
+    }
+
     @Test func badSettingsAreErrors() throws {
         let blob = try BlobFile(bytes: try BlobWriter.encode(Self.model(seed: 1, averagePool: true)), name: "test.vq8")
         #expect(throws: RuntimeError.self) { try Int8Network(blob: blob, kernel: Kernel.all.last!, threads: 0) }

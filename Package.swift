@@ -2,10 +2,12 @@
 // The VGG int8 deployment toolchain.
 //
 // Two worlds, kept apart by module boundaries (see Docs/Architecture.md):
-//   offline (float allowed): TorchCheckpoint, VGGModel, FloatEngine, vgg-quantize
-//   on-device (integer only): added by the runtime issue; imports nothing offline.
-// Imaging is shared: image decoding and the preprocessing that turns pixels into
-// the network's input (floats at the boundary only).
+//   offline (float allowed): TorchCheckpoint, VGGModel, FloatEngine, Quantizer, Evaluation,
+//     vgg-quantize
+//   on-device (integer only, no BLAS): CInt8Kernels, Int8Runtime, vgg-run; imports nothing offline.
+// Shared: Imaging (decoding and the preprocessing that turns pixels into the network's input,
+// floats at the boundary only), QuantCore and Int8Blob (the int8 model and its file), NPY,
+// AtomicFile, Classification, CommandLineSupport.
 import PackageDescription
 
 let package = Package(

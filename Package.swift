@@ -29,34 +29,34 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
         // Shared by both command lines: one-line errors.
-        .target(name: "CommandLineSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "CommandLineSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")], exclude: ["README.md"]),
         // Shared: top-k results and their text/JSON form, for both command lines.
-        .target(name: "Classification"),
+        .target(name: "Classification", exclude: ["README.md"]),
         // Shared: .npy arrays (fixtures, --logits-out).
-        .target(name: "NPY"),
+        .target(name: "NPY", exclude: ["README.md"]),
         // Shared: temporary file + rename, so no output is ever half-written.
-        .target(name: "AtomicFile"),
+        .target(name: "AtomicFile", exclude: ["README.md"]),
         // Shared: decoding and torchvision-equivalent preprocessing.
         .target(name: "Imaging", dependencies: ["CImageCodecs"], exclude: ["README.md"]),
 
         // Shared by both worlds, integer only: requantization rule, packed layout, the int8 model.
-        .target(name: "QuantCore"),
+        .target(name: "QuantCore", exclude: ["README.md"]),
         // Shared: blob format v1 writer, and the mmap reader the runtime uses (Docs/BlobFormat.md).
         .target(name: "Int8Blob", dependencies: ["QuantCore", "AtomicFile"], exclude: ["README.md"]),
 
         // On-device world: the int8 executor and its reference kernels (the spec).
-        .target(name: "CInt8Kernels"),
-        .target(name: "Int8Runtime", dependencies: ["QuantCore", "Int8Blob", "CInt8Kernels"]),
+        .target(name: "CInt8Kernels", exclude: ["README.md"]),
+        .target(name: "Int8Runtime", dependencies: ["QuantCore", "Int8Blob", "CInt8Kernels"], exclude: ["README.md"]),
         .executableTarget(name: "vgg-run", dependencies: [
             "Int8Runtime", "Int8Blob", "QuantCore", "Imaging", "NPY", "AtomicFile", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["README.md"]),
 
         // Offline world.
         .target(name: "TorchCheckpoint", dependencies: ["CCrypto"], exclude: ["README.md"]),
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
-        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging"]),
+        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging"], exclude: ["README.md"]),
         // Offline world: int8 against fp32 reports (vgg-quantize eval).
         .target(name: "Evaluation", dependencies: [
             "VGGModel", "FloatEngine", "Quantizer", "Int8Blob", "Int8Runtime", "Imaging", "QuantCore", "Classification",
@@ -65,7 +65,7 @@ let package = Package(
             "Quantizer", "QuantCore", "Int8Blob", "Evaluation",
             "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["README.md"]),
 
         // Tests. TestSupport: seeded generator and random quantized layers shared by the bundles.
         .target(name: "TestSupport", dependencies: ["QuantCore"], path: "Tests/TestSupport"),

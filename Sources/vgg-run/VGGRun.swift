@@ -61,16 +61,25 @@ struct VGGRun: ParsableCommand {
         let spec = file.input
         let preprocessing = Preprocessing(resize: spec.resize, cropHeight: spec.cropHeight, cropWidth: spec.cropWidth,
                                           mean: spec.mean, std: spec.std)
-        let inputs = try images.map { path in preprocessing(try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path))) }
-
+        func preprocessed(_ path: String) throws -> [Float] {
+            preprocessing(try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path)))
+        }
         if let benchmark {
-            let report = Benchmark.run(network, input: inputs[0], runs: benchmark, loadMs: loadMs)
+            let report = Benchmark.run(network, input: try preprocessed(images[0]), runs: benchmark, loadMs: loadMs)
             print(json ? try report.jsonText() : report.text)
             return
         }
-        let runStart = DispatchTime.now().uptimeNanoseconds
-        let logits = inputs.map { network.logits(preprocessed: $0) }
-        let runMs = milliseconds(since: runStart)
+        // One image at a time (memory stays flat for any number of images); the time counts the
+        // network only, not decoding.
+        var logits: [[Float]] = []
+        var runNanoseconds: UInt64 = 0
+        for path in images {
+            let input = try preprocessed(path)
+            let start = DispatchTime.now().uptimeNanoseconds
+            logits.append(network.logits(preprocessed: input))
+            runNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        }
+        let runMs = Double(runNanoseconds) / 1e6
         if let logitsOut {
             let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, network.classCount])
             try AtomicFile.write(array.npyBytes, to: URL(fileURLWithPath: logitsOut))

@@ -9,7 +9,7 @@ APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test test-arm demo fixtures clean
+.PHONY: all deps build test test-arm demo bench-peak fixtures clean
 
 all: build
 
@@ -84,6 +84,14 @@ demo: build
 	$(RELEASE_BIN)/vgg-quantize reference --arch vgg16_bn --weights Tests/Fixtures/models/vgg16_bn.pth \
 	  --top 3 --logits-out $(DEMO_OUT)/reference-logits.npy \
 	  Tests/Fixtures/images/astronaut.jpg Tests/Fixtures/images/chelsea.jpg Tests/Fixtures/images/coffee.png
+
+## bench-peak: this core's int8 multiply-accumulate peak, and the conv kernels against it (x86-64)
+BENCH_CC ?= cc
+bench-peak:
+	@mkdir -p .build/bench
+	$(BENCH_CC) -O2 -mavx2 -pthread Benchmarks/peak/peak.c -o .build/bench/peak && .build/bench/peak 2
+	$(BENCH_CC) -O2 -I Sources/CInt8Kernels/include Benchmarks/kernels/bench.c \
+	  $$(find Sources/CInt8Kernels -name '*.c') -o .build/bench/q8bench && .build/bench/q8bench
 
 ## fixtures: regenerate the committed fixtures (needs torch; FIXTURE_PYTHON points at a venv with it)
 FIXTURE_PYTHON ?= /opt/torchenv/bin/python

@@ -1,0 +1,966 @@
+#!/usr/bin/env python3
+"""Peer benchmark: our int8 VGG (vgg-quantize + vgg-run) against onnxruntime and OpenVINO.
+
+Optional, never used by `make test`. Needs a Python with torch, torchvision, pillow, numpy,
+onnx, onnxruntime, openvino and nncf, and a release build of the Swift tools
+(`.build/release/vgg-quantize`, `.build/release/vgg-run`). See README.md next to this file.
+
+From a seed it builds a full-size torchvision VGG with random weights, gives its BatchNorm layers
+running statistics from the Calibration/ photos, then compiles the same weights with
+  ours:        vgg-quantize (default method) -> .vq8, run by vgg-run
+  onnxruntime: torch.onnx.export (opset 17) -> quant_pre_process -> quantize_static (QDQ, per channel;
+               U8S8 with reduce_range as ORT recommends for x86 without VNNI, and its 8-bit defaults) -> .onnx
+  OpenVINO:    ov.convert_model(onnx) -> nncf.quantize (preset performance; default overflow fix, and
+               overflow_fix=ENABLE) -> IR .xml/.bin
+and measures, each engine in its own process, interleaved over rounds: latency (batch 1, 1 and
+2 threads), peak RSS, load time, file size; and the fidelity of each int8 engine against its
+own fp32 on held-out photos (top-1 agreement, logits SQNR).
+
+`python compare.py --run-one ENGINE ...` is the per-process runner the driver starts; it imports
+only numpy and the engine's runtime (never torch).
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+ARCHS = ("vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "vgg11", "vgg13", "vgg16", "vgg19")
+# Held-out photos: the fixture images that decode as photos, none of them a calibration image.
+HELDOUT = ("astronaut.jpg", "chelsea.jpg", "coffee.png", "cat_small.jpg", "rocket_progressive.jpg",
+           "grey.jpg", "cmyk.jpg", "palette.png", "rgba.png")
+# Engines in measurement order.
+#   ours                 vgg-quantize blob run by vgg-run (exact integer arithmetic on every CPU)
+#   ort-int8             quantize_static as its docstring recommends for x86 without VNNI (this CPU):
+#                        QDQ, uint8 activations, int8 weights, reduce_range=True (7-bit weights), per channel
+#   ort-int8-8bit        quantize_static's defaults (QDQ, int8 activations and weights, full 8-bit weights),
+#                        per channel, default session
+#   ort-int8-8bit-exact  the same file with session.x64quantprecision=1 (ORT's slower U8U8 path, no saturation)
+#   ort-fp32             the exported fp32 ONNX
+#   ov-int8              nncf.quantize, preset performance, default overflow fix (first conv 7-bit weights)
+#   ov-int8-7bit         nncf.quantize with overflow_fix=ENABLE (7-bit weights everywhere)
+#   ov-fp32              the fp32 IR converted from the ONNX
+#   ort-int8-8bit-u8     extra, off by default: like ort-int8-8bit with uint8 activations
+DEFAULT_ENGINES = ("ours", "ort-int8", "ort-int8-8bit", "ort-int8-8bit-exact", "ort-fp32", "ov-int8", "ov-int8-7bit",
+                   "ov-fp32")
+ALL_ENGINES = DEFAULT_ENGINES + ("ort-int8-8bit-u8",)
+# Fidelity only: the ort-int8-8bit file run with every graph optimization off, so ORT executes its
+# QuantizeLinear/DequantizeLinear pairs in float: the quantization scheme without the int8 kernels.
+SIMULATED = "ort-int8-8bit-float-qdq"
+# Fidelity only, an experiment: the ort-int8-8bit file with the first convolution's integer weights
+# re-rounded to 7 bits (w -> round(w / 2), scale x 2), nothing else changed; run by default ORT.
+FIRST7 = "ort-int8-8bit-first7"
+INT8_PAIRS = {"ours": "ours-fp32", "ort-int8": "ort-fp32", "ort-int8-8bit": "ort-fp32", "ort-int8-8bit-exact": "ort-fp32",
+              SIMULATED: "ort-fp32", FIRST7: "ort-fp32", "ort-int8-8bit-u8": "ort-fp32",
+              "ov-int8": "ov-fp32", "ov-int8-7bit": "ov-fp32"}
+LABELS = {"ours": "ours (vgg-run)", "ours-fp32": "our fp32 reference engine",
+          "ort-int8": "onnxruntime int8 (U8S8, reduce_range)",
+          "ort-int8-8bit": "onnxruntime int8, 8-bit weights (quantize_static defaults)",
+          "ort-int8-8bit-exact": "onnxruntime int8, 8-bit weights, x64quantprecision=1",
+          SIMULATED: "onnxruntime int8, 8-bit weights, QDQ executed in float",
+          FIRST7: "onnxruntime int8, 8-bit weights but first conv re-rounded to 7 bits",
+          "ort-int8-8bit-u8": "onnxruntime int8, 8-bit weights, uint8 activations",
+          "ort-fp32": "onnxruntime fp32", "ov-int8": "OpenVINO int8 (NNCF defaults)",
+          "ov-int8-7bit": "OpenVINO int8, NNCF overflow_fix=ENABLE", "ov-fp32": "OpenVINO fp32"}
+# Layer kinds in the peers' profiles, matched in order to ours (conv i <-> conv i, ...).
+ORT_KINDS = {"QLinearConv": "conv", "Conv": "conv", "FusedConv": "conv", "ConvInteger": "conv",
+             "MaxPool": "pool", "NhwcMaxPool": "pool", "QLinearMaxPool": "pool",
+             "QGemm": "fc", "Gemm": "fc", "FusedGemm": "fc", "MatMul": "fc", "MatMulInteger": "fc", "QLinearMatMul": "fc"}
+OV_KINDS = {"Convolution": "conv", "MaxPool": "pool", "FullyConnected": "fc", "MatMul": "fc"}
+INPUT_NAME = "input"
+
+
+# ----------------------------------------------------------------------------------------------
+# Runner: one engine, one process (`--run-one`). numpy + the engine's runtime only.
+# ----------------------------------------------------------------------------------------------
+
+def nearest_rank(values, p):
+    """The value at rank ceil(p * n), as vgg-run's p90."""
+    ordered = sorted(values)
+    rank = max(1, int(np.ceil(p * len(ordered))))
+    return ordered[rank - 1]
+
+
+def open_engine(engine, model, threads, layers=False):
+    """Returns (infer(array) -> logits, load_ms, info, layer_times() -> {layer: median ms})."""
+    if engine.startswith("ort-"):
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_DISABLE_ALL if engine == SIMULATED
+                                            else ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+        if engine == "ort-int8-8bit-exact":
+            options.add_session_config_entry("session.x64quantprecision", "1")
+        if layers:
+            options.enable_profiling = True
+            options.profile_file_prefix = os.path.join(tempfile.gettempdir(), f"vgg-peers-ortprofile-{os.getpid()}")
+        start = time.perf_counter()
+        session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        load_ms = (time.perf_counter() - start) * 1e3
+        name = session.get_inputs()[0].name
+
+        def infer(array):
+            return session.run(None, {name: array})[0]
+
+        def layer_times():
+            path = session.end_profiling()
+            with open(path) as f:
+                events = json.load(f)
+            os.remove(path)
+            nodes = {}  # name -> (op, durations), in execution order
+            for event in events:
+                if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+                    op = event["args"].get("op_name", "")
+                    nodes.setdefault(event["name"][:-len("_kernel_time")], (op, []))[1].append(event["dur"] / 1e3)
+            return [{"name": name, "kind": ORT_KINDS.get(op, "other"), "kernel": op, "ms": float(np.median(durations))}
+                    for name, (op, durations) in nodes.items()]
+        return infer, load_ms, {"onnxruntime": ort.__version__}, layer_times
+    if engine.startswith("ov-"):
+        import openvino as ov
+        core = ov.Core()
+        config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+        if layers:
+            config["PERF_COUNT"] = True
+        start = time.perf_counter()
+        compiled = core.compile_model(core.read_model(model), "CPU", config)
+        request = compiled.create_infer_request()
+        load_ms = (time.perf_counter() - start) * 1e3
+        info = {"openvino": ov.__version__}
+        for key in ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS", "NUM_STREAMS", "PERFORMANCE_HINT"):
+            try:
+                info[key] = str(compiled.get_property(key))
+            except Exception:  # property names vary between releases
+                pass
+        samples = []
+
+        def infer(array):
+            request.infer({0: array})
+            if layers:
+                samples.append([(e.node_name, e.node_type, e.exec_type, e.real_time.total_seconds() * 1e3)
+                                for e in request.get_profiling_info() if e.status == e.Status.EXECUTED])
+            return request.get_output_tensor(0).data
+
+        def layer_times():
+            durations = {}
+            for run in samples:
+                for name, node_type, exec_type, ms in run:
+                    durations.setdefault(name, (node_type, exec_type, []))[2].append(ms)
+            return [{"name": name, "kind": "fc" if node_type.startswith("FullyConnected") else OV_KINDS.get(node_type, "other"), "kernel": exec_type,
+                     "ms": float(np.median(values))} for name, (node_type, exec_type, values) in durations.items()]
+        return infer, load_ms, info, layer_times
+    raise SystemExit(f"--run-one: unknown engine {engine}")
+
+
+def run_one(args):
+    import resource
+    start = time.perf_counter()
+    infer, load_ms, info, layer_times = open_engine(args.run_one, args.model, args.threads, args.layers)
+    result = {"engine": args.run_one, "threads": args.threads, "load_ms": load_ms, "info": info}
+    if args.input:
+        x = np.ascontiguousarray(np.load(args.input), dtype=np.float32)
+        for _ in range(args.warmup):
+            infer(x)
+        times = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter_ns()
+            infer(x)
+            times.append((time.perf_counter_ns() - t0) / 1e6)
+        result.update(runs=args.runs, warmup=args.warmup, median_ms=float(np.median(times)),
+                      p90_ms=nearest_rank(times, 0.9), min_ms=min(times))
+    if args.inputs:
+        batch = np.load(args.inputs).astype(np.float32)
+        logits = [np.array(infer(np.ascontiguousarray(image[None])), dtype=np.float32).reshape(-1) for image in batch]
+        np.save(args.logits_out, np.stack(logits))
+        result["logits"] = args.logits_out
+    if args.layers:
+        result["layers"] = layer_times()
+    result["self_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["process_ms"] = (time.perf_counter() - start) * 1e3
+    print(json.dumps(result))
+
+
+def run_import_only(engine):
+    """Baseline: the interpreter with numpy and the engine's runtime imported, no model."""
+    import resource
+    if engine.startswith("ort-"):
+        import onnxruntime  # noqa: F401
+    elif engine.startswith("ov-"):
+        import openvino as ov
+        ov.Core().get_available_devices()
+    print(json.dumps({"engine": engine, "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def spawn(cmd):
+    """Runs cmd in a child process; returns (stdout, stderr, rusage of that child).
+
+    The driver imports no torch and holds little memory: Linux starts a child's ru_maxrss at the
+    high-water mark of the process it was forked from, so a big driver would inflate every RSS."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if child.returncode != 0:
+        raise SystemExit(f"failed ({child.returncode}): {' '.join(cmd)}\n{stderr[-4000:]}")
+    return stdout, stderr, usage
+
+
+def file_bytes(path):
+    if path.endswith(".xml"):
+        return os.path.getsize(path) + os.path.getsize(path[:-4] + ".bin")
+    return os.path.getsize(path)
+
+
+def sqnr_db(ref, test):
+    ref = ref.astype(np.float64)
+    noise = np.sum((ref - test.astype(np.float64)) ** 2)
+    return float("inf") if noise == 0 else float(10 * np.log10(np.sum(ref ** 2) / noise))
+
+
+def top1_agreement(ref, test):
+    return float(np.mean(np.argmax(ref, axis=1) == np.argmax(test, axis=1)) * 100)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def cpu_busy_percent(seconds=2.0):
+    """Share of all CPUs busy (not idle, not iowait) over the next `seconds`."""
+    def sample():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        return sum(values), values[3] + values[4]
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 100.0 * (1 - (idle1 - idle0) / max(1, total1 - total0))
+
+
+class Paths:
+    def __init__(self, work, arch, seed):
+        stem = os.path.join(work, f"{arch}-seed{seed}")
+        self.stem = stem
+        self.pth = stem + ".pth"
+        self.onnx = stem + "-fp32.onnx"
+        self.onnx_pre = stem + "-fp32-pre.onnx"
+        self.ort_int8 = stem + "-int8-u8s8-rr.onnx"
+        self.ort_int8_8bit = stem + "-int8-s8s8.onnx"
+        self.ort_int8_8bit_u8 = stem + "-int8-u8s8.onnx"
+        self.ort_first7 = stem + "-int8-s8s8-first7.onnx"
+        self.ov_fp32 = stem + "-ov-fp32.xml"
+        self.ov_int8 = stem + "-ov-int8.xml"
+        self.ov_int8_7bit = stem + "-ov-int8-7bit.xml"
+        self.ours = stem + ".vq8"
+        self.build_json = stem + "-build.json"
+        self.bench_input = os.path.join(work, "bench-input.npy")
+        self.heldout_dir = os.path.join(work, "heldout")
+        self.heldout_npy = os.path.join(work, "heldout.npy")
+        self.torch_logits = stem + "-torch-fp32.npy"
+        self.ours_logits = stem + "-ours-logits"
+        self.ours_eval = stem + "-ours-eval.json"
+
+    def model(self, engine):
+        return {"ours": self.ours, "ort-int8": self.ort_int8, "ort-int8-8bit": self.ort_int8_8bit,
+                "ort-int8-8bit-exact": self.ort_int8_8bit, SIMULATED: self.ort_int8_8bit, FIRST7: self.ort_first7,
+                "ort-int8-8bit-u8": self.ort_int8_8bit_u8, "ort-fp32": self.onnx, "ov-int8": self.ov_int8,
+                "ov-int8-7bit": self.ov_int8_7bit, "ov-fp32": self.ov_fp32}[engine]
+
+    def logits(self, engine):
+        return f"{self.stem}-logits-{engine}.npy"
+
+
+# ----------------------------------------------------------------------------------------------
+# Preparation (`--stage prepare`, its own process: the only one that imports torch)
+# ----------------------------------------------------------------------------------------------
+
+def eval_transform(arch):
+    """torchvision's default eval transform for this arch: Resize(256) bilinear antialiased,
+    CenterCrop(224), to float in [0, 1], Normalize(ImageNet mean, std)."""
+    import torchvision
+    return torchvision.models.get_model_weights(arch).IMAGENET1K_V1.transforms()
+
+
+def load_images(paths, transform):
+    import torch
+    from PIL import Image
+    tensors = []
+    for path in paths:
+        with Image.open(path) as image:
+            tensors.append(transform(image.convert("RGB")))
+    return torch.stack(tensors)
+
+
+def image_files(folder):
+    """PNG/JPEG files of a folder, sorted by name byte-wise (the Swift tools' order)."""
+    names = [n for n in os.listdir(folder) if n.lower().endswith((".jpg", ".jpeg", ".png"))]
+    return [os.path.join(folder, n) for n in sorted(names, key=lambda n: n.encode())]
+
+
+def int8_weight_ranges(engine, path):
+    """(min, max) of each integer weight tensor of an int8 model, in graph order."""
+    ranges = []
+    if engine.startswith("ort-"):
+        import onnx
+        from onnx import numpy_helper
+        model = onnx.load(path)
+        initializers = {i.name: i for i in model.graph.initializer}
+        for node in model.graph.node:
+            if node.op_type == "DequantizeLinear" and node.input[0] in initializers:
+                w = numpy_helper.to_array(initializers[node.input[0]])
+                if w.ndim > 1:
+                    ranges.append((int(w.min()), int(w.max())))
+    else:
+        import openvino as ov
+        for op in ov.Core().read_model(path).get_ordered_ops():
+            if op.get_type_name() == "Constant" and op.get_element_type().get_type_name() in ("i8", "u8"):
+                w = op.get_data()
+                if w.ndim > 1 and w.size > 100:
+                    ranges.append((int(w.min()), int(w.max())))
+    return ranges
+
+
+def prepare(args, paths):
+    import torch
+    import torchvision
+
+    torch.set_num_threads(args.prepare_threads)
+    transform = eval_transform(args.arch)
+    calibration = image_files(args.calibration)
+    build = {}
+    if os.path.exists(paths.build_json):
+        with open(paths.build_json) as f:
+            build = json.load(f)
+    build.setdefault("seconds", {})
+
+    def save():
+        with open(paths.build_json, "w") as f:
+            json.dump(build, f, indent=1)
+
+    def step(key, outputs, function):
+        if not args.rebuild and all(os.path.exists(o) for o in outputs) and key in build["seconds"]:
+            log(f"[prepare] {key}: reusing {', '.join(os.path.basename(o) for o in outputs)}")
+            return
+        log(f"[prepare] {key} ...")
+        start = time.perf_counter()
+        function()
+        build["seconds"][key] = round(time.perf_counter() - start, 1)
+        save()
+        log(f"[prepare] {key}: {build['seconds'][key]} s")
+
+    cache = {}
+
+    def calib():
+        if "calib" not in cache:
+            cache["calib"] = load_images(calibration, transform)
+        return cache["calib"]
+
+    def model():
+        if "model" not in cache:
+            net = torchvision.models.get_model(args.arch, weights=None)
+            net.load_state_dict(torch.load(paths.pth, map_location="cpu", weights_only=True))
+            cache["model"] = net.eval()
+        return cache["model"]
+
+    def make_weights():
+        torch.manual_seed(args.seed)
+        net = torchvision.models.get_model(args.arch, weights=None)
+        for bn in (m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative moving average
+        net.train()
+        with torch.no_grad():
+            for chunk in torch.split(calib(), args.bn_batch):
+                net(chunk)
+        net.eval()
+        torch.save(net.state_dict(), paths.pth)  # zip container (torch >= 1.6 default)
+        cache["model"] = net
+
+    step("weights", [paths.pth], make_weights)
+
+    def export_onnx():
+        x = torch.zeros(1, 3, args.crop, args.crop)
+        torch.onnx.export(model(), (x,), paths.onnx, opset_version=17, dynamo=False,
+                          input_names=[INPUT_NAME], output_names=["logits"])
+
+    step("onnx-export", [paths.onnx], export_onnx)
+
+    def ort_quantize(output, signed_activations, reduce_range):
+        from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+
+        class Reader(CalibrationDataReader):
+            """The calibration photos, batch 1, through the same transform."""
+
+            def __init__(self):
+                self.items = iter([{INPUT_NAME: t[None].numpy()} for t in calib()])
+
+            def get_next(self):
+                return next(self.items, None)
+
+        if not os.path.exists(paths.onnx_pre) or args.rebuild:
+            quant_pre_process(paths.onnx, paths.onnx_pre)  # ORT's recommended pre-processing
+        quantize_static(paths.onnx_pre, output, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        reduce_range=reduce_range,
+                        activation_type=QuantType.QInt8 if signed_activations else QuantType.QUInt8,
+                        weight_type=QuantType.QInt8)
+
+    engines = set(args.engines)
+    if "ort-int8" in engines:
+        step("ort-quantize", [paths.ort_int8], lambda: ort_quantize(paths.ort_int8, False, True))
+    if engines & {"ort-int8-8bit", "ort-int8-8bit-exact"}:
+        step("ort-quantize-8bit", [paths.ort_int8_8bit], lambda: ort_quantize(paths.ort_int8_8bit, True, False))
+    def first_conv_7bit():
+        import onnx
+        from onnx import numpy_helper
+        model_proto = onnx.load(paths.ort_int8_8bit)
+        initializers = {i.name: i for i in model_proto.graph.initializer}
+        for node in model_proto.graph.node:
+            if node.op_type == "DequantizeLinear" and node.input[0] in initializers:
+                w = numpy_helper.to_array(initializers[node.input[0]])
+                if w.ndim == 4:
+                    scale = numpy_helper.to_array(initializers[node.input[1]])
+                    w7 = np.clip(np.round(w.astype(np.float32) / 2), -64, 63).astype(np.int8)
+                    initializers[node.input[0]].CopyFrom(numpy_helper.from_array(w7, node.input[0]))
+                    initializers[node.input[1]].CopyFrom(numpy_helper.from_array((scale * 2).astype(scale.dtype), node.input[1]))
+                    break
+        onnx.save(model_proto, paths.ort_first7)
+
+    if "ort-int8-8bit" in engines:
+        step("ort-first-conv-7bit", [paths.ort_first7], first_conv_7bit)
+    if "ort-int8-8bit-u8" in engines:
+        step("ort-quantize-8bit-u8", [paths.ort_int8_8bit_u8], lambda: ort_quantize(paths.ort_int8_8bit_u8, False, False))
+
+    def ov_convert():
+        import openvino as ov
+        ov.save_model(ov.convert_model(paths.onnx), paths.ov_fp32, compress_to_fp16=False)
+
+    def ov_quantize(output, overflow_fix):
+        import nncf
+        import openvino as ov
+        from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters
+        fp32 = ov.Core().read_model(paths.ov_fp32)
+        dataset = nncf.Dataset([t[None].numpy() for t in calib()])
+        advanced = AdvancedQuantizationParameters(overflow_fix=overflow_fix) if overflow_fix else None
+        int8 = nncf.quantize(fp32, dataset, preset=nncf.QuantizationPreset.PERFORMANCE,
+                             subset_size=len(calibration), advanced_parameters=advanced)
+        ov.save_model(int8, output, compress_to_fp16=False)
+
+    if engines & {"ov-fp32", "ov-int8", "ov-int8-7bit"}:
+        step("ov-convert", [paths.ov_fp32, paths.ov_fp32[:-4] + ".bin"], ov_convert)
+    if "ov-int8" in engines:
+        step("nncf-quantize", [paths.ov_int8], lambda: ov_quantize(paths.ov_int8, None))
+    if "ov-int8-7bit" in engines:
+        import nncf
+        step("nncf-quantize-7bit", [paths.ov_int8_7bit], lambda: ov_quantize(paths.ov_int8_7bit, nncf.OverflowFix.ENABLE))
+
+    def ours_compile():
+        cmd = [args.vgg_quantize, "--arch", args.arch, "--weights", paths.pth, "--calibration", args.calibration,
+               "-o", paths.ours]
+        log("  " + " ".join(cmd))
+        subprocess.run(cmd, check=True)
+
+    if "ours" in engines:
+        step("ours-compile", [paths.ours], ours_compile)
+
+    # Inputs: the benchmark image and the held-out photos, preprocessed once, identically for all peers.
+    np.save(paths.bench_input, load_images([args.image], transform).numpy())
+    os.makedirs(paths.heldout_dir, exist_ok=True)
+    for name in HELDOUT:
+        shutil.copyfile(os.path.join(args.heldout, name), os.path.join(paths.heldout_dir, name))
+    heldout_files = image_files(paths.heldout_dir)
+    heldout = load_images(heldout_files, transform)
+    np.save(paths.heldout_npy, heldout.numpy())
+    with torch.no_grad():
+        np.save(paths.torch_logits, model()(heldout).numpy())
+
+    build["heldout"] = [os.path.basename(p) for p in heldout_files]
+    build["versions"] = {}
+    for module in ("torch", "torchvision", "numpy", "PIL", "onnx", "onnxruntime", "openvino", "nncf"):
+        try:
+            build["versions"][module] = __import__(module).__version__
+        except Exception:
+            pass
+    build["weight_ranges"] = {}
+    for engine in ("ort-int8", "ort-int8-8bit", "ort-int8-8bit-u8", "ov-int8", "ov-int8-7bit"):
+        if engine in engines:
+            build["weight_ranges"][engine] = int8_weight_ranges(engine, paths.model(engine))
+    save()
+
+
+# ----------------------------------------------------------------------------------------------
+# Measurement (the driver: numpy and the standard library only)
+# ----------------------------------------------------------------------------------------------
+
+def runner_cmd(args, engine, threads, extra):
+    return [sys.executable, os.path.abspath(__file__), "--run-one", engine, "--model", args.paths.model(engine),
+            "--threads", str(threads)] + extra
+
+
+def cpu_ticks():
+    """(total, steal, busy) jiffies of all CPUs so far; busy excludes idle, iowait and steal."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    total = sum(values[:8])
+    return total, values[7], total - values[3] - values[4] - values[7]
+
+
+def measure_once(args, engine, threads):
+    paths = args.paths
+    ticks = cpu_ticks()
+    wall = time.perf_counter()
+    if engine == "ours":
+        cmd = [args.vgg_run, paths.ours, args.image, "--benchmark", str(args.runs), "--json", "--threads", str(threads)]
+        stdout, _, usage = spawn(cmd)
+        report = json.loads(stdout)
+        result = {k: report[k] for k in ("median_ms", "p90_ms", "min_ms", "load_ms")}
+        result["self_peak_rss_mb"] = report["peak_rss_mb"]
+        result["info"] = {"kernel": report["kernel"]}
+    else:
+        cmd = runner_cmd(args, engine, threads,
+                         ["--input", paths.bench_input, "--runs", str(args.runs), "--warmup", str(args.warmup)])
+        stdout, _, usage = spawn(cmd)
+        result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # wait4 of this child: KiB on Linux
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
+    total, steal, busy = cpu_ticks()
+    wall = time.perf_counter() - wall
+    result["steal_percent"] = 100.0 * (steal - ticks[1]) / max(1, total - ticks[0])
+    # CPU time of everything but this child while it ran, as a share of all CPUs: other load.
+    others = (busy - ticks[2]) / os.sysconf("SC_CLK_TCK") - result["cpu_s"]
+    result["other_load_percent"] = max(0.0, 100.0 * others / (wall * os.cpu_count()))
+    return result
+
+
+def wait_quiet(limit_percent=15.0, patience_s=600):
+    """Waits (up to patience_s) until the CPUs are mostly idle; returns the last busy share."""
+    deadline = time.time() + patience_s
+    busy = cpu_busy_percent()
+    while busy > limit_percent and time.time() < deadline:
+        log(f"[measure] CPUs {busy:.0f}% busy before measuring; waiting for a quiet machine")
+        time.sleep(10)
+        busy = cpu_busy_percent()
+    return busy
+
+
+def measure(args):
+    busy = wait_quiet()
+    log(f"[measure] CPUs {busy:.0f}% busy in the 2 s before measuring")
+    results = {engine: {t: [] for t in args.threads} for engine in args.engines}
+    engines = list(args.engines)
+    busy_rounds = [busy]
+    for round_index in range(args.rounds):
+        order = engines[round_index % len(engines):] + engines[:round_index % len(engines)]
+        for threads in args.threads:
+            for engine in order:
+                r = measure_once(args, engine, threads)
+                results[engine][threads].append(r)
+                log(f"[measure] round {round_index + 1}/{args.rounds} {engine:15s} {threads}T: median {r['median_ms']:8.1f} ms, "
+                    f"p90 {r['p90_ms']:8.1f} ms, load {r['load_ms']:7.1f} ms, peak RSS {r['peak_rss_mb']:7.1f} MB, "
+                    f"steal {r['steal_percent']:4.1f}%, other load {r['other_load_percent']:4.1f}%")
+        busy_rounds.append(cpu_busy_percent(1.0))
+    baseline = {}
+    for engine in engines:
+        if engine != "ours":
+            _, _, usage = spawn([sys.executable, os.path.abspath(__file__), "--import-only", engine])
+            baseline[engine] = usage.ru_maxrss / 1024
+    return results, baseline, busy_rounds
+
+
+def fidelity(args, build):
+    """Logits of every engine on the held-out photos; int8 against its own fp32 and against torch."""
+    paths = args.paths
+    logits = {}
+    engines = list(args.engines) + ([SIMULATED, FIRST7] if "ort-int8-8bit" in args.engines else [])
+    for engine in engines:
+        if engine == "ours":
+            cmd = [args.vgg_quantize, "eval", "--weights", paths.pth, "--blob", paths.ours, "--images",
+                   paths.heldout_dir, "--json", paths.ours_eval, "--save-logits", paths.ours_logits,
+                   "--threads", str(max(args.threads))]
+            log("[fidelity] " + " ".join(cmd))
+            spawn(cmd)
+            with open(os.path.join(paths.ours_logits, "images.txt")) as f:
+                order = [os.path.basename(line.strip()) for line in f if line.strip()]
+            if order != build["heldout"]:
+                raise SystemExit(f"image order differs: ours {order}, peers {build['heldout']}")
+            logits["ours-fp32"] = np.load(os.path.join(paths.ours_logits, "fp32.npy"))
+            logits["ours"] = np.load(os.path.join(paths.ours_logits, "int8.npy"))
+        else:
+            log(f"[fidelity] {engine}")
+            spawn(runner_cmd(args, engine, max(args.threads), ["--inputs", paths.heldout_npy, "--logits-out", paths.logits(engine)]))
+            logits[engine] = np.load(paths.logits(engine))
+    torch_logits = np.load(paths.torch_logits)
+    rows = []
+    for engine in engines:
+        if engine not in INT8_PAIRS or INT8_PAIRS[engine] not in logits:
+            continue
+        ref = logits[INT8_PAIRS[engine]]
+        rows.append({"engine": engine, "fp32": INT8_PAIRS[engine],
+                     "top1_agreement": top1_agreement(ref, logits[engine]), "sqnr_db": sqnr_db(ref, logits[engine]),
+                     "sqnr_vs_torch_db": sqnr_db(torch_logits, logits[engine]),
+                     "top1_agreement_vs_torch": top1_agreement(torch_logits, logits[engine])})
+    fp32_check = {}
+    for name in ("ours-fp32", "ort-fp32", "ov-fp32"):
+        if name in logits:
+            diff = np.abs(logits[name].astype(np.float64) - torch_logits).max()
+            fp32_check[name] = {"max_abs_diff_over_max_abs": float(diff / np.abs(torch_logits).max()),
+                                "sqnr_db": sqnr_db(torch_logits, logits[name]),
+                                "top1_agreement": top1_agreement(torch_logits, logits[name])}
+    same = {}
+    if "ort-int8-8bit" in logits and "ort-int8-8bit-u8" in logits:
+        same["onnxruntime 8-bit weights, int8 vs uint8 activations: max abs logit difference"] = float(
+            np.abs(logits["ort-int8-8bit"] - logits["ort-int8-8bit-u8"]).max())
+    ours_report = None
+    if "ours" in args.engines and os.path.exists(paths.ours_eval):
+        with open(paths.ours_eval) as f:
+            ours_report = {k: v for k, v in json.load(f).items() if k != "layers"}
+    return {"rows": rows, "fp32_check": fp32_check, "ours_eval": ours_report, "same": same}
+
+
+def profile(args):
+    """Per-layer times at the most threads, each engine in --profile-processes processes
+    (interleaved), per layer the median over processes of each process's median. Ours from
+    vgg-run --benchmark; the int8 and fp32 peers from their own profilers (ORT session profiling,
+    OpenVINO PERF_COUNT), in runs separate from the latency runs."""
+    threads = max(args.threads)
+    runs = {}
+    for index in range(args.profile_processes):
+        for engine in args.engines:
+            if engine == "ours":
+                stdout, _, _ = spawn([args.vgg_run, args.paths.ours, args.image, "--benchmark", str(args.profile_runs),
+                                      "--json", "--threads", str(threads)])
+                result = json.loads(stdout)
+            else:
+                stdout, _, _ = spawn(runner_cmd(args, engine, threads,
+                                                ["--input", args.paths.bench_input, "--runs", str(args.profile_runs),
+                                                 "--warmup", str(args.warmup), "--layers"]))
+                result = json.loads(stdout.strip().splitlines()[-1])
+            runs.setdefault(engine, []).append(result)
+            log(f"[profile] {index + 1}/{args.profile_processes} {engine}: median {result['median_ms']:.1f} ms")
+    merged = {}
+    for engine, results in runs.items():
+        first = results[0]
+        layers = []
+        by_name = [{l["name"]: l["ms"] for l in r["layers"]} for r in results]
+        for layer in first["layers"]:
+            ms = float(np.median([times[layer["name"]] for times in by_name if layer["name"] in times]))
+            entry = dict(layer, ms=ms)
+            if engine == "ours" and layer.get("gmac_per_s"):
+                entry["gmac_per_s"] = layer["gmac_per_s"] * layer["ms"] / ms  # same MACs, the median time
+            layers.append(entry)
+        merged[engine] = dict(first, layers=layers, median_ms=float(np.median([r["median_ms"] for r in results])),
+                              process_medians=[r["median_ms"] for r in results])
+    return merged.pop("ours", None), merged
+
+
+# ----------------------------------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------------------------------
+
+def med(values):
+    return float(np.median(values))
+
+
+def ours_kind(layer):
+    if layer["name"].startswith("classifier"):
+        return "fc"
+    return "conv" if layer.get("gmac_per_s") else "pool"
+
+
+def align(ours_layers, peer_layers):
+    """Peer per-layer times matched to our layer names by kind and order (the k-th convolution to
+    the k-th convolution, ...); returns ({our layer: ms}, ms of everything else)."""
+    queues = {}
+    rest = 0.0
+    for layer in peer_layers:
+        if layer["kind"] == "other":
+            rest += layer["ms"]
+        else:
+            queues.setdefault(layer["kind"], []).append(layer["ms"])
+    matched = {}
+    for kind in ("conv", "pool", "fc"):
+        ours = [l["name"] for l in ours_layers if ours_kind(l) == kind]
+        theirs = queues.get(kind, [])
+        if len(ours) != len(theirs):
+            log(f"[profile] {kind}: {len(ours)} layers in ours, {len(theirs)} in the peer's profile; not matched")
+            rest += sum(theirs)
+            continue
+        matched.update(zip(ours, theirs))
+    return matched, rest
+
+
+def range_text(ranges):
+    if not ranges:
+        return "-"
+    first, rest = ranges[0], ranges[1:]
+    text = f"first [{first[0]}, {first[1]}]"
+    if rest:
+        text += f", others [{min(r[0] for r in rest)}, {max(r[1] for r in rest)}]"
+    return text
+
+
+def report(args, build, measured, fid, prof, peer_prof, command):
+    paths = args.paths
+    lines = []
+    say = lines.append
+    say(f"## {args.arch}, seed {args.seed}")
+    say("")
+    say(f"Command: `{command}`")
+    say("")
+    say(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu_model()}, {os.cpu_count()} CPUs; "
+        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in build.get("versions", {}).items()) + ".")
+    say("")
+    if measured:
+        results, baseline, busy = measured
+        threads = list(args.threads)
+        say(f"Latency: batch 1, {args.crop}x{args.crop}, `{os.path.basename(args.image)}`, {args.runs} timed runs per process "
+            f"after warm-up (peers {args.warmup} warm-up runs, vgg-run 1), {args.rounds} rounds, engines interleaved "
+            f"(one process per engine per round, order rotated each round). Each number is the median over rounds of the "
+            f"process's median (p90); [brackets]: the range of the per-round medians; min: the fastest single run of all rounds. CPUs busy before / after each round: "
+            f"{', '.join(f'{b:.0f}%' for b in busy)}.")
+        say("")
+        say("| engine |" + "".join(f" {t}T median ms [range] | {t}T p90 ms | {t}T min ms |" for t in threads)
+            + " load ms | peak RSS MB | runtime import alone MB | file MB | steal % | other load % |")
+        say("|---" * (1 + 3 * len(threads) + 6) + "|")
+        summary = {}
+        for engine in args.engines:
+            cells = []
+            s = {}
+            for t in threads:
+                runs = results[engine][t]
+                medians = [r["median_ms"] for r in runs]
+                s[t] = med(medians)
+                cells.append(f" {med(medians):.1f} [{min(medians):.1f}-{max(medians):.1f}] | {med([r['p90_ms'] for r in runs]):.1f} | {min(r['min_ms'] for r in runs):.1f} |")
+            every = [r for t in threads for r in results[engine][t]]
+            s["load"] = med([r["load_ms"] for r in every])
+            s["rss"] = max(r["peak_rss_mb"] for r in every)
+            s["size"] = file_bytes(paths.model(engine)) / 1e6
+            summary[engine] = s
+            base = f"{baseline[engine]:.0f}" if engine in baseline else "-"
+            steal = med([r["steal_percent"] for r in every])
+            other = max(r["other_load_percent"] for r in every)
+            say(f"| {LABELS[engine]} |" + "".join(cells) + f" {s['load']:.0f} | {s['rss']:.0f} | {base} | {s['size']:.1f} | "
+                f"{steal:.1f} | {other:.1f} |")
+        say("")
+        say(f"Peak RSS: the child's `ru_maxrss` (wait4), the largest over its processes; for the Python peers it includes "
+            f"the interpreter, numpy and the runtime library, which 'runtime import alone' measures without a model. "
+            f"Load: vgg-run's map + validate + checksum; onnxruntime `InferenceSession(...)`; OpenVINO `read_model` + "
+            f"`compile_model` + `create_infer_request` (no model cache). File: what each engine loads (OpenVINO: .xml + "
+            f".bin); the .pth is {os.path.getsize(paths.pth) / 1e6:.1f} MB. Steal: the hypervisor's steal time "
+            f"over the CPUs while the engine's processes ran (/proc/stat), median over them; other load: CPU time of all other "
+            f"processes while they ran, as a share of the CPUs, the largest over them (both should be near 0).")
+        say("")
+        if "ours" in args.engines:
+            say("Ratios ours / theirs (below 1: ours is faster, smaller, quicker to load):")
+            say("")
+            say("| against |" + "".join(f" latency {t}T |" for t in threads) + " peak RSS | load | file size |")
+            say("|---" * (1 + len(threads) + 3) + "|")
+            ours = summary["ours"]
+            for engine in args.engines:
+                if engine == "ours":
+                    continue
+                theirs = summary[engine]
+                say(f"| {LABELS[engine]} |" + "".join(f" {ours[t] / theirs[t]:.2f} |" for t in threads)
+                    + f" {ours['rss'] / theirs['rss']:.2f} | {ours['load'] / theirs['load']:.2f} | {ours['size'] / theirs['size']:.2f} |")
+            say("")
+        if prof:
+            gmac = prof["gmac"]
+            say(f"Effective rate, {gmac:.2f} GMAC per image ({', '.join(f'{t}T' for t in threads)}): " + "; ".join(
+                f"{LABELS[e]} {' / '.join(f'{gmac / (summary[e][t] / 1e3):.0f}' for t in threads)} GMAC/s"
+                for e in args.engines) + ".")
+            say("")
+    if fid:
+        say(f"Fidelity on {len(build['heldout'])} held-out photos ({', '.join(build['heldout'])}; none is a calibration "
+            f"image), preprocessed once with torchvision's eval transform for the peers and by our Imaging module "
+            f"(bit-identical to it) for ours. Random weights give nearly uniform logits, so top-1 agreement is noisy: "
+            f"**the logits SQNR is the main number**. SQNR = 10 log10(sum ref^2 / sum (ref - int8)^2) over all logits.")
+        say("")
+        say("| int8 engine | against its own fp32 | top-1 agreement | logits SQNR dB | vs torch fp32: top-1 | SQNR dB |")
+        say("|---|---|---|---|---|---|")
+        for r in fid["rows"]:
+            say(f"| {LABELS[r['engine']]} | {LABELS[r['fp32']]} | {r['top1_agreement']:.0f}% | **{r['sqnr_db']:.1f}** | "
+                f"{r['top1_agreement_vs_torch']:.0f}% | {r['sqnr_vs_torch_db']:.1f} |")
+        say("")
+        if fid["ours_eval"]:
+            e = fid["ours_eval"]
+            say(f"`vgg-quantize eval` reports for ours: top-1 agreement {e['top1_agreement']:.1f}%, logits SQNR "
+                f"{e['logits_sqnr_db']:.1f} dB, cosine {e['logits_cosine']:.5f} (kernel {e['kernel']}).")
+            say("")
+        for k, v in fid["same"].items():
+            say(f"{k}: {v:g}.")
+            say("")
+        say("fp32 engines against torch's own fp32 logits (same weights, same inputs):")
+        say("")
+        say("| fp32 engine | max abs diff / max abs logit | SQNR dB | top-1 agreement |")
+        say("|---|---|---|---|")
+        for name, c in fid["fp32_check"].items():
+            say(f"| {LABELS[name]} | {c['max_abs_diff_over_max_abs']:.1e} | {c['sqnr_db']:.1f} | {c['top1_agreement']:.0f}% |")
+        say("")
+    if build.get("weight_ranges"):
+        say("Integer weight ranges in the peers' int8 files (first layer; all others): "
+            + "; ".join(f"{LABELS[e]} {range_text(r)}" for e, r in build["weight_ranges"].items()) + ".")
+        say("")
+    if build.get("seconds"):
+        say("Preparation time, s (wall, this machine): " + ", ".join(f"{k} {v}" for k, v in build["seconds"].items()) + ".")
+        say("")
+    if prof:
+        peak = args.peak_gmacs
+        say(f"Per-layer profile, {prof['threads']} threads, {args.profile_processes} processes per engine, per layer the "
+            f"median over processes of each process's median: ours from `vgg-run --benchmark {prof['runs']}` "
+            f"(kernel {prof['kernel']}, median {prof['median_ms']:.1f} ms, {prof['gmac'] / (prof['median_ms'] / 1e3):.1f} GMAC/s "
+            f"overall), the peers from their own profilers (ORT session profiling, OpenVINO PERF_COUNT; "
+            f"{args.profile_runs} runs per process; profiling adds a little time). Whole-network medians of the processes: "
+            + "; ".join(f"{LABELS[e]} " + ", ".join(f"{m:.1f}" for m in p["process_medians"]) for e, p in [("ours", prof)] + list(peer_prof.items()))
+            + f" ms. 'of peak': the layer's rate over "
+            f"the exact int8 MAC peak of this machine, {peak:.0f} GMAC/s on {max(args.threads)} cores "
+            f"(Benchmarks/peak/README.md). A rate above that peak cannot come from exact 16-bit products.")
+        say("")
+        shown = [e for e in args.engines if e in peer_prof]
+        aligned = {e: align(prof["layers"], peer_prof[e]["layers"]) for e in shown}
+        say("| layer | GMAC | ours ms | ours GMAC/s | of peak |" + "".join(f" {LABELS[e]} ms (GMAC/s) |" for e in shown))
+        say("|---" * (5 + len(shown)) + "|")
+        ours_total = 0.0
+        for layer in prof["layers"]:
+            rate = layer.get("gmac_per_s")
+            gmac = rate * layer["ms"] / 1e3 if rate else 0.0
+            ours_total += layer["ms"]
+            cells = []
+            for e in shown:
+                ms = aligned[e][0].get(layer["name"])
+                cells.append(" - |" if ms is None else f" {ms:.2f}" + (f" ({gmac / ms * 1e3:.0f})" if gmac and ms else "") + " |")
+            say(f"| {layer['name']} | {gmac:.3f} | {layer['ms']:.2f} | " + (f"{rate:.1f} | {rate / peak * 100:.0f}% |" if rate else "- | - |")
+                + "".join(cells))
+        say(f"| rest (boundaries, reorders, avgpool, ...) | | {max(0.0, prof['median_ms'] - ours_total):.2f} | | |"
+            + "".join(f" {aligned[e][1]:.2f} |" for e in shown))
+        say(f"| whole network, median | {prof['gmac']:.2f} | {prof['median_ms']:.2f} | | |"
+            + "".join(f" {peer_prof[e]['median_ms']:.2f} |" for e in shown))
+        say("")
+        say("Peer kernels of the convolution and linear layers, as their profilers name them: " + "; ".join(
+            f"{LABELS[e]}: " + ", ".join(sorted(set(l["kernel"] for l in peer_prof[e]["layers"] if l["kind"] in ("conv", "fc"))))
+            for e in shown) + ".")
+        say("")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", default="vgg16_bn", choices=ARCHS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", default="/tmp/vgg-peers", help="work dir for weights, models, logits, reports")
+    parser.add_argument("--bin", default=os.path.join(REPO, ".build", "release"), help="folder of vgg-run and vgg-quantize")
+    parser.add_argument("--calibration", default=os.path.join(REPO, "Calibration"))
+    parser.add_argument("--heldout", default=os.path.join(REPO, "Tests", "Fixtures", "images"))
+    parser.add_argument("--image", default=os.path.join(REPO, "Tests", "Fixtures", "images", "chelsea.jpg"),
+                        help="the latency image")
+    parser.add_argument("--engines", default=",".join(DEFAULT_ENGINES),
+                        help=f"comma-separated subset of {','.join(ALL_ENGINES)}")
+    parser.add_argument("--threads", default="1,2", help="thread counts to measure, e.g. 1,2")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per process")
+    parser.add_argument("--warmup", type=int, default=3, help="peers' warm-up runs per process (vgg-run does 1)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (one process per engine each)")
+    parser.add_argument("--profile-runs", type=int, default=20, help="runs per process of the per-layer profiles")
+    parser.add_argument("--profile-processes", type=int, default=3, help="processes per engine of the per-layer profiles")
+    parser.add_argument("--peak-gmacs", type=float, default=147.0,
+                        help="exact int8 MAC peak for the most threads, GMAC/s (Benchmarks/peak/README.md)")
+    parser.add_argument("--bn-batch", type=int, default=24, help="batch size of the BatchNorm statistics pass")
+    parser.add_argument("--prepare-threads", type=int, default=2)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild every model even if present")
+    parser.add_argument("--skip", default="", help="comma-separated steps to skip: fidelity,latency,profile")
+    parser.add_argument("--out", help="Markdown report (default WORK/ARCH-seedN-report.md; a .json beside it)")
+    # internal modes
+    parser.add_argument("--stage", choices=("prepare",), help=argparse.SUPPRESS)
+    parser.add_argument("--run-one", help=argparse.SUPPRESS)
+    parser.add_argument("--import-only", help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--input", help=argparse.SUPPRESS)
+    parser.add_argument("--inputs", help=argparse.SUPPRESS)
+    parser.add_argument("--logits-out", help=argparse.SUPPRESS)
+    parser.add_argument("--layers", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.import_only:
+        return run_import_only(args.import_only)
+    if args.run_one:
+        args.threads = int(args.threads)
+        return run_one(args)
+
+    args.engines = [e for e in args.engines.split(",") if e]
+    unknown = set(args.engines) - set(ALL_ENGINES)
+    if unknown:
+        parser.error(f"unknown engines: {', '.join(sorted(unknown))}")
+    args.threads = [int(t) for t in args.threads.split(",")]
+    skip = set(s for s in args.skip.split(",") if s)
+    args.crop = 224
+    args.vgg_run = os.path.join(args.bin, "vgg-run")
+    args.vgg_quantize = os.path.join(args.bin, "vgg-quantize")
+    args.image = os.path.abspath(args.image)
+    args.work = os.path.abspath(args.work)
+    args.paths = Paths(args.work, args.arch, args.seed)
+
+    if args.stage == "prepare":
+        return prepare(args, args.paths)
+
+    for tool in (args.vgg_run, args.vgg_quantize):
+        if not os.access(tool, os.X_OK):
+            raise SystemExit(f"{tool} not found: build the tools first (swift build -c release)")
+    os.makedirs(args.work, exist_ok=True)
+    out = args.out or args.paths.stem + "-report.md"
+    log(f"seed {args.seed}, arch {args.arch}, work dir {args.work}")
+    print(f"seed {args.seed}", flush=True)
+
+    # Everything that needs torch runs in its own process, so this one stays small (see spawn).
+    subprocess.run([sys.executable, os.path.abspath(__file__), "--stage", "prepare"] + sys.argv[1:], check=True)
+    with open(args.paths.build_json) as f:
+        build = json.load(f)
+
+    fid = fidelity(args, build) if "fidelity" not in skip else None
+    measured = measure(args) if "latency" not in skip else None
+    prof, peer_prof = profile(args) if "profile" not in skip else (None, {})
+
+    command = " ".join([os.path.relpath(sys.executable) if not sys.executable.startswith("/opt") else sys.executable,
+                        os.path.relpath(os.path.abspath(__file__), REPO)] + sys.argv[1:])
+    text = report(args, build, measured, fid, prof, peer_prof, command)
+    with open(out, "w") as f:
+        f.write(text + "\n")
+    with open(out[:-3] + ".json", "w") as f:
+        json.dump({"args": {k: v for k, v in vars(args).items() if k != "paths"}, "build": build,
+                   "latency": measured[0] if measured else None, "import_only_rss_mb": measured[1] if measured else None,
+                   "cpu_busy_percent": measured[2] if measured else None, "fidelity": fid, "profile_ours": prof,
+                   "profile_peers": peer_prof}, f, indent=1, default=str)
+    print(text)
+    log(f"report: {out}")
+
+
+if __name__ == "__main__":
+    main()

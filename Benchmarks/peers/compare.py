@@ -842,7 +842,8 @@ def report(args, build, measured, fid, prof, peer_prof, command):
             + "; ".join(f"{LABELS[e]} " + ", ".join(f"{m:.1f}" for m in p["process_medians"]) for e, p in [("ours", prof)] + list(peer_prof.items()))
             + f" ms. 'of peak': the layer's rate over "
             f"the exact int8 MAC peak of this machine, {peak:.0f} GMAC/s on {max(args.threads)} cores "
-            f"(Benchmarks/peak/README.md). A rate above that peak cannot come from exact 16-bit products.")
+            f"(Benchmarks/peak/README.md). A rate above that peak cannot come from exact 16-bit products. GMAC: what ours "
+            f"computes (the first layer's 3 input channels are padded to 4); the peers' rates use the same count.")
         say("")
         shown = [e for e in args.engines if e in peer_prof]
         aligned = {e: align(prof["layers"], peer_prof[e]["layers"]) for e in shown}

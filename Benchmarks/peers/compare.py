@@ -54,21 +54,26 @@ HELDOUT = ("astronaut.jpg", "chelsea.jpg", "coffee.png", "cat_small.jpg", "rocke
 DEFAULT_ENGINES = ("ours", "ort-int8", "ort-int8-8bit", "ort-int8-8bit-exact", "ort-fp32", "ov-int8", "ov-int8-7bit",
                    "ov-fp32")
 ALL_ENGINES = DEFAULT_ENGINES + ("ort-int8-8bit-u8",)
-# Fidelity only: the ort-int8-8bit file run with every graph optimization off, so ORT executes its
+# Fidelity only: an ORT int8 file run with every graph optimization off, so ORT executes its
 # QuantizeLinear/DequantizeLinear pairs in float: the quantization scheme without the int8 kernels.
-SIMULATED = "ort-int8-8bit-float-qdq"
+FLOAT_QDQ = "-float-qdq"
+SIMULATED = "ort-int8-8bit" + FLOAT_QDQ
 # Fidelity only, an experiment: the ort-int8-8bit file with the first convolution's integer weights
 # re-rounded to 7 bits (w -> round(w / 2), scale x 2), nothing else changed; run by default ORT.
 FIRST7 = "ort-int8-8bit-first7"
+DIAGNOSTICS = ("ort-int8" + FLOAT_QDQ, SIMULATED, FIRST7, FIRST7 + FLOAT_QDQ)
 INT8_PAIRS = {"ours": "ours-fp32", "ort-int8": "ort-fp32", "ort-int8-8bit": "ort-fp32", "ort-int8-8bit-exact": "ort-fp32",
-              SIMULATED: "ort-fp32", FIRST7: "ort-fp32", "ort-int8-8bit-u8": "ort-fp32",
+              SIMULATED: "ort-fp32", FIRST7: "ort-fp32", "ort-int8" + FLOAT_QDQ: "ort-fp32",
+              FIRST7 + FLOAT_QDQ: "ort-fp32", "ort-int8-8bit-u8": "ort-fp32",
               "ov-int8": "ov-fp32", "ov-int8-7bit": "ov-fp32"}
 LABELS = {"ours": "ours (vgg-run)", "ours-fp32": "our fp32 reference engine",
           "ort-int8": "onnxruntime int8 (U8S8, reduce_range)",
           "ort-int8-8bit": "onnxruntime int8, 8-bit weights (quantize_static defaults)",
           "ort-int8-8bit-exact": "onnxruntime int8, 8-bit weights, x64quantprecision=1",
+          "ort-int8" + FLOAT_QDQ: "onnxruntime int8 (U8S8, reduce_range) file, QDQ executed in float",
           SIMULATED: "onnxruntime int8, 8-bit weights, QDQ executed in float",
           FIRST7: "onnxruntime int8, 8-bit weights but first conv re-rounded to 7 bits",
+          FIRST7 + FLOAT_QDQ: "onnxruntime int8, 8-bit weights but first conv 7 bits, QDQ executed in float",
           "ort-int8-8bit-u8": "onnxruntime int8, 8-bit weights, uint8 activations",
           "ort-fp32": "onnxruntime fp32", "ov-int8": "OpenVINO int8 (NNCF defaults)",
           "ov-int8-7bit": "OpenVINO int8, NNCF overflow_fix=ENABLE", "ov-fp32": "OpenVINO fp32"}
@@ -99,7 +104,7 @@ def open_engine(engine, model, threads, layers=False):
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_DISABLE_ALL if engine == SIMULATED
+        options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_DISABLE_ALL if engine.endswith(FLOAT_QDQ)
                                             else ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
         if engine == "ort-int8-8bit-exact":
             options.add_session_config_entry("session.x64quantprecision", "1")
@@ -292,6 +297,7 @@ class Paths:
     def model(self, engine):
         return {"ours": self.ours, "ort-int8": self.ort_int8, "ort-int8-8bit": self.ort_int8_8bit,
                 "ort-int8-8bit-exact": self.ort_int8_8bit, SIMULATED: self.ort_int8_8bit, FIRST7: self.ort_first7,
+                "ort-int8" + FLOAT_QDQ: self.ort_int8, FIRST7 + FLOAT_QDQ: self.ort_first7,
                 "ort-int8-8bit-u8": self.ort_int8_8bit_u8, "ort-fp32": self.onnx, "ov-int8": self.ov_int8,
                 "ov-int8-7bit": self.ov_int8_7bit, "ov-fp32": self.ov_fp32}[engine]
 
@@ -600,7 +606,7 @@ def fidelity(args, build):
     """Logits of every engine on the held-out photos; int8 against its own fp32 and against torch."""
     paths = args.paths
     logits = {}
-    engines = list(args.engines) + ([SIMULATED, FIRST7] if "ort-int8-8bit" in args.engines else [])
+    engines = list(args.engines) + [d for d in DIAGNOSTICS if d.replace(FLOAT_QDQ, "").replace("-first7", "") in args.engines]
     for engine in engines:
         if engine == "ours":
             cmd = [args.vgg_quantize, "eval", "--weights", paths.pth, "--blob", paths.ours, "--images",

@@ -9,6 +9,7 @@ void q8_linear_16x4c4__scalar(const q8_linear_params *p, int output_begin, int o
 #if defined(__x86_64__)
 void q8_conv3x3_16x4c4__avx2(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x4c4__avx2(const q8_linear_params *p, int output_begin, int output_end);
+void q8_conv3x3_16x4c4__avx2pairs(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_conv3x3_16x4c4__avxvnni(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x4c4__avxvnni(const q8_linear_params *p, int output_begin, int output_end);
 void q8_conv3x3_16x4c4__avx512vnni(const q8_conv3x3_params *p, int row_begin, int row_end);

@@ -53,7 +53,7 @@ public struct Evaluator {
         try blob.checkMatches(self.network)
         self.blob = blob
         self.threads = threads
-        int8 = try Int8Network(blob: blob, kernel: try Kernel.best(environment: environment), threads: threads)
+        int8 = try Int8Network(blob: blob, kernels: try Kernel.allowed(environment: environment), threads: threads)
     }
 
     /// Evaluates `images` in order, `batchSize` at a time.

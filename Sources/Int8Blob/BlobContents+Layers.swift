@@ -10,7 +10,7 @@ extension BlobContents {
     /// every layer with weights reads the quantization the previous one wrote; the logits layer
     /// is last. Arrays follow each other in table order, each at the next multiple of 64.
     static func checkLayers(_ layers: [LayerRecord], names: [String], model: ModelRecord, labelCount: Int,
-                            data: ByteRange, bytes: UnsafeRawBufferPointer) throws(BlobProblem) -> [BlobLayerKind] {
+                            data: ByteRange, bytes: UnsafeRawBufferPointer, formatVersion: UInt32) throws(BlobProblem) -> [BlobLayerKind] {
         var kinds: [BlobLayerKind] = []
         var channels = 3
         var (height, width) = (Int(model.cropHeight), Int(model.cropWidth))
@@ -43,6 +43,7 @@ extension BlobContents {
                 }
                 (height, width) = (Int(record.poolHeight), Int(record.poolWidth))
             case .convolution, .linear, .logits:
+                try checkWeightFlags(record.weightFlags, label: label, formatVersion: formatVersion)
                 try checkWeightShapes(record, kind: kind, label: label, channels: channels, height: height, width: width,
                                       isFlattened: isFlattened)
                 try checkActivation(record.inputQuantization, what: "\(label): input quantization")
@@ -71,7 +72,25 @@ extension BlobContents {
             throw BlobProblem("data section has \(data.byteCount) bytes, the arrays need \(BlobFormat.alignedOffset(dataOffset) - data.start)")
         }
         try requireZero(bytes, dataOffset ..< data.end)
+        // One encoding per model: the writer uses version 2 only when a layer has weight flags.
+        guard formatVersion < 2 || layers.contains(where: { $0.weightFlags != 0 }) else {
+            throw BlobProblem("format version \(formatVersion) blob without weight flags (such a model is written as version 1)")
+        }
         return kinds
+    }
+
+    /// Known bits only, none in format version 1; a pair-bounded layer has an even depth (the
+    /// bound is over pairs k = 2j, 2j+1). Whether the weights keep the bound is checked with
+    /// `verifyData` (`checkPackedWeights`); the runtime trusts the flag, which the metadata
+    /// checksum covers.
+    private static func checkWeightFlags(_ bits: UInt32, label: String, formatVersion: UInt32) throws(BlobProblem) {
+        let flags = BlobFormat.WeightFlags(rawValue: bits)
+        guard flags.isSubset(of: .known) else {
+            throw BlobProblem("\(label): unknown weight flags 0x\(String(bits, radix: 16)) (this reader knows 0x\(String(BlobFormat.WeightFlags.known.rawValue, radix: 16)))")
+        }
+        guard formatVersion >= 2 || flags.isEmpty else {
+            throw BlobProblem("\(label): weight flags 0x\(String(bits, radix: 16)) in a format version \(formatVersion) blob (flags need version 2)")
+        }
     }
 
     /// outputs and depth sane, input channels and depth chained to the map the layer reads.
@@ -164,8 +183,8 @@ extension BlobContents {
     }
 
     /// The packed weights (read only with `verifyData`): no -128 (weights are symmetric,
-    /// [-127, 127]) and zeros in the padding rows (outputs up to a multiple of 16) and columns
-    /// (depth up to a multiple of 4) of the packed layout.
+    /// [-127, 127]), zeros in the padding rows (outputs up to a multiple of 16) and columns
+    /// (depth up to a multiple of 4) of the packed layout, and the pair bound when flagged.
     static func checkPackedWeights(_ record: LayerRecord, bytes: UnsafeRawBufferPointer, label: String) throws(BlobProblem) {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[record.packedWeights.start ..< record.packedWeights.end])
         let weights = raw.bindMemory(to: Int8.self)
@@ -174,6 +193,16 @@ extension BlobContents {
             smallest = min(smallest, weight)
         }
         guard smallest != Int8.min else { throw BlobProblem("\(label): packed weights contain -128 (weights are in [-127, 127])") }
+        if BlobFormat.WeightFlags(rawValue: record.weightFlags).contains(.pairBounded) {
+            var index = 0
+            while index < weights.count {
+                let sum = Int(weights[index].magnitude) + Int(weights[index + 1].magnitude)
+                guard sum <= PackedWeights.pairBound else {
+                    throw BlobProblem("\(label): flagged pair-bounded, but packed weights \(index) and \(index + 1) are \(weights[index]) and \(weights[index + 1]) (|w0| + |w1| = \(sum) > \(PackedWeights.pairBound))")
+                }
+                index += 2
+            }
+        }
         let (outputs, depth) = (Int(record.outputs), Int(record.depth))
         let paddedOutputs = PackedWeights.roundUp(outputs, to: PackedWeights.outputTile)
         let paddedDepth = PackedWeights.roundUp(depth, to: PackedWeights.depthTile)

@@ -81,7 +81,7 @@ struct BlobContents {
 
         try Self.checkInputSpec(model)
         kinds = try Self.checkLayers(layers, names: layerNames, model: model, labelCount: labels.count,
-                                     data: header.data, bytes: bytes)
+                                     data: header.data, bytes: bytes, formatVersion: header.formatVersion)
         let sections = header.sections
         for (previous, next) in zip(sections, sections.dropFirst()) {
             try Self.requireZero(bytes, previous.range.end ..< next.range.start)

@@ -69,6 +69,7 @@ extension BlobFile {
         if layer.kind.requantizes {
             cells += ["mult " + Self.rangeText(layer.multipliers), "shift " + Self.rangeText(layer.shifts)]
         }
+        if layer.pairBounded { cells.append("pair-bounded") }
         return cells
     }
 

@@ -20,7 +20,8 @@ extension BlobFile {
         case .convolution, .linear, .logits:
             let weights = QuantizedWeights(name: layer.name, outputs: layer.outputs, depth: layer.depth,
                                            packed: Array(layer.packedWeights), bias: Array(layer.bias),
-                                           weightScales: Array(layer.weightScales), inputQuantization: layer.inputQuantization!)
+                                           weightScales: Array(layer.weightScales), inputQuantization: layer.inputQuantization!,
+                                           pairBounded: layer.pairBounded)
             let requantization = zip(layer.multipliers, layer.shifts).map { Requantization(multiplier: $0, shift: $1) }
             switch layer.kind {
             case .convolution:

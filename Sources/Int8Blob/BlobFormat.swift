@@ -5,8 +5,20 @@ public enum BlobFormat {
     /// Stored as a little-endian u32 at offset 8 (bytes 04 03 02 01): a reader that sees any
     /// other value is not reading a little-endian v1 blob.
     public static let byteOrderMarker: UInt32 = 0x0102_0304
-    /// The format version this code writes and the newest it reads.
-    public static let version: UInt32 = 1
+    /// The newest format version this code reads and writes. A blob is written in the lowest
+    /// version that can carry it: 1, or 2 when a layer has weight flags (`WeightFlags`).
+    public static let version: UInt32 = 2
+    /// The oldest format version this code reads.
+    public static let firstVersion: UInt32 = 1
+
+    /// Bits of a layer record's `weightFlags` (format version 2; 0 in version 1).
+    public struct WeightFlags: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// |w[o][k]| + |w[o][k+1]| <= 128 for every even k (`PackedWeights.isPairBounded`).
+        public static let pairBounded = WeightFlags(rawValue: 1 << 0)
+        public static let known: WeightFlags = [.pairBounded]
+    }
     /// Bytes of the v1 header; the first section starts right after it.
     public static let headerByteCount = 128
     /// Every section and every array starts at a file offset that is a multiple of this, and

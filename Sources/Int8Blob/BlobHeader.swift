@@ -79,8 +79,8 @@ struct BlobHeader: Equatable {
         guard formatVersion <= BlobFormat.version else {
             throw BlobProblem("blob format version \(formatVersion) is newer than this reader (\(BlobFormat.version))")
         }
-        guard formatVersion == BlobFormat.version else {
-            throw BlobProblem("blob format version \(formatVersion) does not exist (this reader reads \(BlobFormat.version))")
+        guard formatVersion >= BlobFormat.firstVersion else {
+            throw BlobProblem("blob format version \(formatVersion) does not exist (this reader reads \(BlobFormat.firstVersion)...\(BlobFormat.version))")
         }
         guard bytes.count >= BlobFormat.headerByteCount else {
             throw BlobProblem("header says the file has \(bytes.count) bytes, fewer than the \(BlobFormat.headerByteCount)-byte header")
@@ -95,7 +95,7 @@ struct BlobHeader: Equatable {
         strings = ByteRange(reading: &reader)
         data = ByteRange(reading: &reader)
         guard headerByteCount == BlobFormat.headerByteCount else {
-            throw BlobProblem("header byteCount is \(headerByteCount), format version 1 has \(BlobFormat.headerByteCount)")
+            throw BlobProblem("header byteCount is \(headerByteCount), format version \(formatVersion) has \(BlobFormat.headerByteCount)")
         }
         for section in sections where !section.range.lies(within: BlobFormat.headerByteCount, bytes.count) {
             throw BlobProblem("\(section.name) section \(section.range.text) lies outside the file (after the header, before \(BlobFormat.hex(bytes.count)))")

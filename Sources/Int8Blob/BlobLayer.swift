@@ -39,6 +39,9 @@ public struct BlobLayer: @unchecked Sendable {
     public let multipliers: UnsafeBufferPointer<Int32>
     /// `outputs` requantization shifts in [32, 62] (convolution and linear only, else empty).
     public let shifts: UnsafeBufferPointer<Int32>
+    /// The weights keep the pair bound (`PackedWeights.isPairBounded`), as the blob's layer
+    /// record says (checked against the weights only when the blob was opened with `verifyData`).
+    public let pairBounded: Bool
 
     /// Views of `record`'s arrays in `bytes`, the whole checked file.
     init(_ record: LayerRecord, kind: BlobLayerKind, name: String, bytes: UnsafeRawBufferPointer) {
@@ -61,5 +64,6 @@ public struct BlobLayer: @unchecked Sendable {
         weightScales = view(record.weightScales, as: Float.self)
         multipliers = view(record.multipliers, as: Int32.self)
         shifts = view(record.shifts, as: Int32.self)
+        pairBounded = BlobFormat.WeightFlags(rawValue: record.weightFlags).contains(.pairBounded)
     }
 }

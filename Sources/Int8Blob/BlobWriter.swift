@@ -120,8 +120,11 @@ public enum BlobWriter {
         let data = ByteRange(offset: dataStart, byteCount: fileByteCount - dataStart)
 
         var writer = LittleEndianWriter(reservingCapacity: fileByteCount)
-        BlobHeader(fileByteCount: UInt64(fileByteCount), model: modelSection, layerTable: layerTable,
-                   labels: labelsSection, strings: strings, data: data).write(to: &writer)
+        var header = BlobHeader(fileByteCount: UInt64(fileByteCount), model: modelSection, layerTable: layerTable,
+                                labels: labelsSection, strings: strings, data: data)
+        // The lowest version that carries the model: weight flags need version 2.
+        header.formatVersion = layers.contains { $0.record.weightFlags != 0 } ? 2 : BlobFormat.firstVersion
+        header.write(to: &writer)
         let input = model.input
         ModelRecord(arch: arch, target: target, calibration: calibration,
                     layerCount: try u32(layers.count, "layer count"), labelCount: try u32(labels.count, "label count"),
@@ -190,6 +193,7 @@ public enum BlobWriter {
         record.outputs = try u32(weights.outputs, "\(BlobContents.label(index, weights.name)): outputs")
         record.depth = try u32(weights.depth, "\(BlobContents.label(index, weights.name)): depth")
         record.inputQuantization = weights.inputQuantization
+        record.weightFlags = (weights.pairBounded ? BlobFormat.WeightFlags.pairBounded : []).rawValue
         return LayerParts(record: record, arrays: [(.packedWeights, .int8(weights.packed)), (.bias, .int32(weights.bias)),
                                                    (.weightScales, .float(weights.weightScales))])
     }

@@ -7,7 +7,8 @@ struct LayerRecord: Equatable {
 
     /// A `BlobLayerKind` raw value (unchecked until validation).
     var kind: UInt32
-    var reserved0: UInt32 = 0
+    /// `BlobFormat.WeightFlags` bits (format version 2; must be 0 in version 1).
+    var weightFlags: UInt32 = 0
     var name: StringRef
     var outputs: UInt32 = 0
     var depth: UInt32 = 0
@@ -30,7 +31,7 @@ struct LayerRecord: Equatable {
 
     init(reading reader: inout LittleEndianReader) {
         kind = reader.u32()
-        reserved0 = reader.u32()
+        weightFlags = reader.u32()
         name = StringRef(reading: &reader)
         outputs = reader.u32()
         depth = reader.u32()
@@ -47,7 +48,7 @@ struct LayerRecord: Equatable {
 
     func write(to writer: inout LittleEndianWriter) {
         writer.append(kind)
-        writer.append(reserved0)
+        writer.append(weightFlags)
         name.write(to: &writer)
         writer.append(outputs)
         writer.append(depth)
@@ -92,7 +93,8 @@ struct LayerRecord: Equatable {
             quantization.scale.bitPattern == 0 && quantization.zeroPoint == 0
         }
         var fields: [(name: String, isUnusedAndNonZero: Bool)] = [
-            ("reserved", reserved0 != 0 || reserved1 != 0),
+            ("reserved", reserved1 != 0),
+            ("weightFlags", !kind.hasWeights && weightFlags != 0),
             ("outputs", !kind.hasWeights && outputs != 0),
             ("depth", !kind.hasWeights && depth != 0),
             ("inputChannels", kind != .convolution && inputChannels != 0),

@@ -3,7 +3,9 @@ import Dispatch
 import Int8Blob
 import QuantCore
 
-/// The int8 executor: runs an open blob with one kernel set and a fixed number of threads.
+/// The int8 executor: runs an open blob with a list of allowed kernels and a fixed number of
+/// threads. Each conv and linear layer runs the first allowed kernel that accepts its weights
+/// (`Kernel.choose`): the AVX2 vpmaddubsw kernel only runs layers the blob flags pair-bounded.
 ///
 /// Everything is planned once at load: the shape of every map, which of two activation arenas
 /// it lives in, whether it carries a 1-pixel border (a map read by a 3x3 convolution does: the
@@ -17,7 +19,10 @@ import QuantCore
 /// computed whole by one thread.
 public final class Int8Network: @unchecked Sendable {
     public let blob: BlobFile
-    public let kernel: Kernel
+    /// The kernels allowed, best first.
+    public let kernels: [Kernel]
+    /// The kernel of each blob layer (nil for pools).
+    public let layerKernels: [Kernel?]
     public let threads: Int
     public let inputHeight: Int
     public let inputWidth: Int
@@ -42,11 +47,26 @@ public final class Int8Network: @unchecked Sendable {
     /// Plans the network for the blob's input size (its crop).
     /// - Throws: `RuntimeError` when the layer chain does not fit together (a blob the reader
     ///   accepted always does), or `threads` is outside 1...256.
-    public init(blob: BlobFile, kernel: Kernel, threads: Int) throws(RuntimeError) {
+    ///   A layer none of `kernels` accepts (a pair-bounded-only list and an unflagged layer) is
+    ///   an error naming the layer.
+    public init(blob: BlobFile, kernels: [Kernel], threads: Int) throws(RuntimeError) {
         guard (1...256).contains(threads) else { throw RuntimeError("threads must be 1...256, got \(threads)") }
+        guard !kernels.isEmpty else { throw RuntimeError("no kernel given") }
         self.blob = blob
-        self.kernel = kernel
+        self.kernels = kernels
         self.threads = threads
+        var chosen: [Kernel?] = []
+        for (index, layer) in blob.layers.enumerated() {
+            guard [.convolution, .linear, .logits].contains(layer.kind) else {
+                chosen.append(nil)
+                continue
+            }
+            guard let kernel = Kernel.choose(from: kernels, pairBounded: layer.pairBounded) else {
+                throw RuntimeError("\(blob.name): layer \(index) (\(layer.name)): none of the kernels \(kernels.map(\.name).joined(separator: ", ")) runs it (they need pair-bounded weights; add a general kernel such as \(Kernel.all.last!.name))")
+            }
+            chosen.append(kernel)
+        }
+        layerKernels = chosen
         let input = blob.input
         inputHeight = input.cropHeight
         inputWidth = input.cropWidth
@@ -129,13 +149,25 @@ public final class Int8Network: @unchecked Sendable {
         accumulatorBuffer = .allocate(capacity: PackedWeights.roundUp(widest, to: 16) + 16)
         accumulatorBuffer.initialize(repeating: 0, count: PackedWeights.roundUp(widest, to: 16) + 16)
         steps = zip(planned.indices, planned).map { index, step in
-            Step(kind: step, input: maps[index], output: maps[index + 1])
+            Step(kind: step, kernel: chosen[index], input: maps[index], output: maps[index + 1])
         }
         inputMap = maps[0]
         mapScales = scales
         layerNames = layers.map(\.name)
         layerMACs = macs
         layerNanoseconds = Array(repeating: 0, count: layers.count)
+    }
+
+    /// One kernel: `init(blob:kernels:threads:)` with `[kernel]`.
+    public convenience init(blob: BlobFile, kernel: Kernel, threads: Int) throws(RuntimeError) {
+        try self.init(blob: blob, kernels: [kernel], threads: threads)
+    }
+
+    /// The kernels the layers use, in the order of `kernels`, joined by "+": e.g. "avx2pairs+avx2"
+    /// (pair-bounded convolutions, general linear layers) or "avx2".
+    public var kernelSummary: String {
+        let used = Set(layerKernels.compactMap { $0?.name })
+        return kernels.map(\.name).filter(used.contains).joined(separator: "+")
     }
 
     deinit {
@@ -212,6 +244,7 @@ public final class Int8Network: @unchecked Sendable {
 
     private struct Step {
         var kind: StepKind
+        var kernel: Kernel?
         var input: MapLayout
         var output: MapLayout
     }
@@ -236,7 +269,7 @@ public final class Int8Network: @unchecked Sendable {
                 outputs: Int32(layer.outputs), cout: Int32(output.channels),
                 output: outputOrigin, output_row_stride: output.rowStride,
                 output_zero_point: Int32(output.zeroPoint))
-            let job = ConvolutionJob(function: kernel.conv3x3, params: params)
+            let job = ConvolutionJob(function: step.kernel!.conv3x3, params: params)
             parallel(count: input.height) { rows in job.run(rows) }
         case .maxPool:
             output.fillBorder(destination)
@@ -251,7 +284,7 @@ public final class Int8Network: @unchecked Sendable {
             let params = q8_linear_params(
                 input: UnsafePointer(inputOrigin), depth: Int32(layer.depth), weights: layer.packedWeights.baseAddress,
                 bias: layer.bias.baseAddress, outputs: Int32(layer.outputs), accumulators: accumulatorBuffer)
-            let job = LinearJob(function: kernel.linear, params: params, outputs: layer.outputs)
+            let job = LinearJob(function: step.kernel!.linear, params: params, outputs: layer.outputs)
             parallel(count: (layer.outputs + 15) / 16) { blocks in job.run(blocks) }
             if case .linear = step.kind {
                 q8_requantize_vector(accumulatorBuffer, layer.multipliers.baseAddress, layer.shifts.baseAddress,

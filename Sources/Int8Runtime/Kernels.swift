@@ -9,6 +9,8 @@ public struct Kernel: @unchecked Sendable, Equatable {
     public let isaName: String
     /// `Q8_ISA_*` bits the kernel needs.
     public let isa: UInt32
+    /// `Q8_WEIGHTS_*` properties a layer's weights must have for this entry to run it.
+    public let weights: UInt32
     let conv3x3: q8_conv3x3_fn
     let linear: q8_linear_fn
 
@@ -21,7 +23,7 @@ public struct Kernel: @unchecked Sendable, Equatable {
         return (0..<Int(count)).map { index in
             let entry = list[index]
             return Kernel(name: String(cString: entry.name), isaName: String(cString: entry.isa_name),
-                          isa: UInt32(entry.isa), conv3x3: entry.conv3x3, linear: entry.linear)
+                          isa: UInt32(entry.isa), weights: UInt32(entry.weights), conv3x3: entry.conv3x3, linear: entry.linear)
         }
     }()
 
@@ -30,6 +32,17 @@ public struct Kernel: @unchecked Sendable, Equatable {
 
     /// Whether this CPU can run the kernel.
     public var runsHere: Bool { isa & ~Kernel.cpuFeatures == 0 }
+
+    /// Whether the kernel needs pair-bounded weights (`Q8_WEIGHTS_PAIR_BOUNDED`).
+    public var needsPairBoundedWeights: Bool { weights & UInt32(Q8_WEIGHTS_PAIR_BOUNDED) != 0 }
+
+    /// Whether a layer's weights have every property the kernel needs.
+    public func accepts(pairBounded: Bool) -> Bool { !needsPairBoundedWeights || pairBounded }
+
+    /// Per-layer dispatch: the first of `kernels` (best first) that accepts the layer's weights.
+    public static func choose(from kernels: [Kernel], pairBounded: Bool) -> Kernel? {
+        kernels.first { $0.accepts(pairBounded: pairBounded) }
+    }
 
     /// The kernels this CPU can run, best first.
     public static var runnable: [Kernel] { all.filter(\.runsHere) }
@@ -55,9 +68,11 @@ public struct Kernel: @unchecked Sendable, Equatable {
         return chosen
     }
 
-    /// Dispatch: the best kernel this CPU runs, within `VGG_KERNELS` when set.
+    /// The best kernel this CPU runs for layers of any weights, within `VGG_KERNELS` when set
+    /// (what an unflagged layer gets; `Int8Network` chooses per layer from `allowed`).
     public static func best(environment: [String: String]) throws(RuntimeError) -> Kernel {
-        try allowed(environment: environment)[0]
+        let kernels = try allowed(environment: environment)
+        return choose(from: kernels, pairBounded: false) ?? kernels[0]
     }
 }
 

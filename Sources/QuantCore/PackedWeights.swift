@@ -54,4 +54,19 @@ public enum PackedWeights {
         }
         return rows
     }
+
+    /// The pair bound of pair-bounded weights (Docs/Numerics.md, "Pair-bounded weights"):
+    /// |w[o][k]| + |w[o][k+1]| <= 128 for every even k, so that 255 * (|w0| + |w1|) fits an int16.
+    public static let pairBound = 128
+
+    /// Whether every pair of adjacent depths (k = 2j, 2j+1) keeps the pair bound. In the packed
+    /// layout such a pair is two adjacent bytes at an even index, so this reads the bytes in order.
+    public static func isPairBounded(_ packed: some Collection<Int8>) -> Bool {
+        var iterator = packed.makeIterator()
+        while let first = iterator.next() {
+            let second = iterator.next() ?? 0
+            if first.magnitude + second.magnitude > UInt8(pairBound) { return false }
+        }
+        return true
+    }
 }

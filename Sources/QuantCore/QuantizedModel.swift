@@ -95,9 +95,13 @@ public struct QuantizedWeights: Sendable, Equatable {
     /// Per output channel: real = weightScales[o] * q.
     public var weightScales: [Float]
     public var inputQuantization: ActivationQuantization
+    /// Every pair of adjacent depths keeps |w[k]| + |w[k+1]| <= 128 (`PackedWeights.isPairBounded`),
+    /// which the AVX2 vpmaddubsw kernel needs; the quantizer makes it so on request. Not checked
+    /// here (it reads every weight): the blob writer refuses a flag the weights do not keep.
+    public var pairBounded: Bool
 
     public init(name: String, outputs: Int, depth: Int, packed: [Int8], bias: [Int32], weightScales: [Float],
-                inputQuantization: ActivationQuantization) {
+                inputQuantization: ActivationQuantization, pairBounded: Bool = false) {
         precondition(packed.count == PackedWeights.byteCount(outputs: outputs, depth: depth))
         precondition(bias.count == outputs && weightScales.count == outputs)
         self.name = name
@@ -107,6 +111,7 @@ public struct QuantizedWeights: Sendable, Equatable {
         self.bias = bias
         self.weightScales = weightScales
         self.inputQuantization = inputQuantization
+        self.pairBounded = pairBounded
     }
 }
 

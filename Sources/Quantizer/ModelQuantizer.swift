@@ -28,8 +28,11 @@ public struct ModelQuantizer {
     ///   - preprocessing: the input transform; its crop is the compiled input size.
     ///   - clips: per fused layer name, the calibrated clip c of its (post-ReLU) output: scale c / 255.
     ///   - labels: class names, one per class.
+    ///   - pairBoundedConvolutions: quantize every convolution's weights pair-bounded
+    ///     (`WeightQuantization`), so the AVX2 vpmaddubsw kernel runs them (Docs/Numerics.md).
     public static func quantize(_ network: VGGNetwork, preprocessing: Preprocessing, clips: [String: Float],
-                                labels: [String], target: String, calibration: String) throws -> QuantizedModel {
+                                labels: [String], target: String, calibration: String,
+                                pairBoundedConvolutions: Bool = false) throws -> QuantizedModel {
         let inputQuantization = inputRange(preprocessing)
         var quantization = inputQuantization
         var layers: [QuantizedLayer] = []
@@ -40,7 +43,8 @@ public struct ModelQuantizer {
             case .conv(let conv):
                 guard conv.fusedReLU else { throw QuantizerError.unsupportedLayer(named.name) }
                 let output = try outputQuantization(named, clips: clips)
-                let weights = try convolutionWeights(conv, name: named.name, input: quantization)
+                let weights = try convolutionWeights(conv, name: named.name, input: quantization,
+                                                     pairBounded: pairBoundedConvolutions)
                 let requantization = try requantizations(weights, output: output)
                 layers.append(.convolution(QuantizedConvolution(weights: weights, inputChannels: conv.inChannels,
                                                                 requantization: requantization, outputQuantization: output)))
@@ -102,7 +106,8 @@ public struct ModelQuantizer {
     }
 
     /// OIHW -> [o][(dy*3 + dx)*paddedC + c], zero for the padding channels.
-    static func convolutionWeights(_ conv: Convolution, name: String, input: ActivationQuantization) throws -> QuantizedWeights {
+    static func convolutionWeights(_ conv: Convolution, name: String, input: ActivationQuantization,
+                                   pairBounded: Bool = false) throws -> QuantizedWeights {
         let paddedChannels = PackedWeights.roundUp(conv.inChannels, to: PackedWeights.depthTile)
         let depth = 9 * paddedChannels
         var rows = [Float](repeating: 0, count: conv.outChannels * depth)
@@ -113,7 +118,8 @@ public struct ModelQuantizer {
                 }
             }
         }
-        return try quantizedWeights(name: name, rows: rows, bias: conv.bias, outputs: conv.outChannels, depth: depth, input: input)
+        return try quantizedWeights(name: name, rows: rows, bias: conv.bias, outputs: conv.outChannels, depth: depth, input: input,
+                                    pairBounded: pairBounded)
     }
 
     /// NHWC columns (p*C + c) -> (p*paddedC + c), zero columns for the padding channels.
@@ -133,10 +139,10 @@ public struct ModelQuantizer {
     /// point folded in: bias_q[o] = round(b[o] / (s_in * s_w[o])) - zeroPoint_in * sum_k q[o][k].
     /// The bias is saturated so that |bias_q| + depth * 127 * 255 < 2^31 (no accumulator overflow).
     static func quantizedWeights(name: String, rows: [Float], bias: [Float], outputs: Int, depth: Int,
-                                 input: ActivationQuantization) throws -> QuantizedWeights {
+                                 input: ActivationQuantization, pairBounded: Bool = false) throws -> QuantizedWeights {
         let bound = productBound(depth: depth)
         guard bound < Int64(Int32.max) else { throw QuantizerError.depthTooLarge(name, depth) }
-        let quantized = WeightQuantization(rows: rows, outputs: outputs, depth: depth)
+        let quantized = WeightQuantization(rows: rows, outputs: outputs, depth: depth, pairBounded: pairBounded)
         let biasLimit = Int64(Int32.max) - bound
         let zeroPoint = Int64(input.zeroPoint)
         let biases: [Int32] = (0..<outputs).map { o in
@@ -147,7 +153,7 @@ public struct ModelQuantizer {
         }
         return QuantizedWeights(name: name, outputs: outputs, depth: depth,
                                 packed: PackedWeights.pack(quantized.values, outputs: outputs, depth: depth),
-                                bias: biases, weightScales: quantized.scales, inputQuantization: input)
+                                bias: biases, weightScales: quantized.scales, inputQuantization: input, pairBounded: pairBounded)
     }
 
     /// r[o] = s_in * s_w[o] / s_out as multiplier and shift. When a channel's ratio reaches 1/2

@@ -15,10 +15,35 @@ public struct TargetProfile: Codable, Sendable, Equatable {
     public var kernelISA: String
     /// Threads to use by default; 0 = all cores.
     public var threads: Int
+    /// Quantize convolution weights pair-bounded (Docs/Numerics.md, "Pair-bounded weights"), so
+    /// the AVX2 vpmaddubsw kernel can run them; optional in JSON, default false.
+    public var pairBoundedWeights: Bool
 
     enum CodingKeys: String, CodingKey {
         case name, description, architecture, threads
-        case cpuFeatures = "cpu_features", kernelISA = "kernel_isa"
+        case cpuFeatures = "cpu_features", kernelISA = "kernel_isa", pairBoundedWeights = "pair_bounded_weights"
+    }
+
+    public init(name: String, description: String, architecture: String, cpuFeatures: [String], kernelISA: String,
+                threads: Int, pairBoundedWeights: Bool = false) {
+        self.name = name
+        self.description = description
+        self.architecture = architecture
+        self.cpuFeatures = cpuFeatures
+        self.kernelISA = kernelISA
+        self.threads = threads
+        self.pairBoundedWeights = pairBoundedWeights
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try container.decode(String.self, forKey: .name),
+                  description: try container.decode(String.self, forKey: .description),
+                  architecture: try container.decode(String.self, forKey: .architecture),
+                  cpuFeatures: try container.decode([String].self, forKey: .cpuFeatures),
+                  kernelISA: try container.decode(String.self, forKey: .kernelISA),
+                  threads: try container.decode(Int.self, forKey: .threads),
+                  pairBoundedWeights: try container.decodeIfPresent(Bool.self, forKey: .pairBoundedWeights) ?? false)
     }
 
     public static let architectures: Set<String> = ["any", "x86_64", "aarch64"]
@@ -36,7 +61,8 @@ public struct TargetProfile: Codable, Sendable, Equatable {
         TargetProfile(name: "rpi5", description: "Raspberry Pi 5 (Broadcom BCM2712, 4x Cortex-A76, ARMv8.2-A): NEON + dot product",
                       architecture: "aarch64", cpuFeatures: ["asimd", "asimddp"], kernelISA: "neondot", threads: 4),
         TargetProfile(name: "x86_64-avx2", description: "x86-64 with AVX2 (Intel Haswell and later, AMD Zen 1-3)",
-                      architecture: "x86_64", cpuFeatures: ["avx2", "fma"], kernelISA: "avx2", threads: 0),
+                      architecture: "x86_64", cpuFeatures: ["avx2", "fma"], kernelISA: "avx2", threads: 0,
+                      pairBoundedWeights: true),
         TargetProfile(name: "x86_64-avx512vnni",
                       description: "x86-64 with AVX-512 VNNI (Intel Cascade Lake and later servers, Ice Lake, AMD Zen 4/5)",
                       architecture: "x86_64", cpuFeatures: ["avx512f", "avx512bw", "avx512vl", "avx512vnni"],

@@ -9,9 +9,11 @@ struct Benchmark: Codable {
         var name: String
         var ms: Double
         var gmacPerS: Double?
+        /// The kernel that ran the layer (nil for pools).
+        var kernel: String?
 
         enum CodingKeys: String, CodingKey {
-            case name, ms
+            case name, ms, kernel
             case gmacPerS = "gmac_per_s"
         }
     }
@@ -50,11 +52,11 @@ struct Benchmark: Codable {
             let ms = median(perLayer[index])
             let macs = network.layerMACs[index]
             return Layer(name: network.layerNames[index], ms: ms,
-                         gmacPerS: macs > 0 && ms > 0 ? Double(macs) / (ms * 1e6) : nil)
+                         gmacPerS: macs > 0 && ms > 0 ? Double(macs) / (ms * 1e6) : nil, kernel: network.layerKernels[index]?.name)
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Benchmark(arch: network.blob.arch, kernel: network.kernel.name, threads: network.threads,
+        return Benchmark(arch: network.blob.arch, kernel: network.kernelSummary, threads: network.threads,
                          input: [network.inputHeight, network.inputWidth], runs: runs,
                          gmac: Double(network.layerMACs.reduce(0, +)) / 1e9,
                          medianMs: median(totals), p90Ms: percentile(totals, 0.9), minMs: totals.min()!,
@@ -69,7 +71,8 @@ struct Benchmark: Codable {
                             gmac / (medianMs / 1000), loadMs, peakRssMb)]
         for layer in layers {
             lines.append(String(format: "  %-14@ %8.3f ms", layer.name, layer.ms)
-                + (layer.gmacPerS.map { String(format: "  %6.1f GMAC/s", $0) } ?? ""))
+                + (layer.gmacPerS.map { String(format: "  %6.1f GMAC/s", $0) } ?? "")
+                + (layer.kernel.map { "  \($0)" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

@@ -53,9 +53,9 @@ struct VGGRun: ParsableCommand {
 
     func run() throws {
         let loadStart = DispatchTime.now().uptimeNanoseconds
-        let kernel = try Kernel.best(environment: ProcessInfo.processInfo.environment)
+        let kernels = try Kernel.allowed(environment: ProcessInfo.processInfo.environment)
         let file = try BlobFile(contentsOf: URL(fileURLWithPath: blob))
-        let network = try Int8Network(blob: file, kernel: kernel, threads: threads)
+        let network = try Int8Network(blob: file, kernels: kernels, threads: threads)
         let loadMs = milliseconds(since: loadStart)
 
         let spec = file.input
@@ -86,14 +86,14 @@ struct VGGRun: ParsableCommand {
         }
         let results = zip(images, logits).map { ImageResult(file: $0, logits: $1, top: top, classNames: file.labels) }
         if json {
-            let report = RunReport(arch: file.arch, classes: network.classCount, kernel: kernel.name, threads: threads,
+            let report = RunReport(arch: file.arch, classes: network.classCount, kernel: network.kernelSummary, threads: threads,
                                    loadMs: loadMs, runMs: runMs, images: results)
             print(try report.jsonText())
         } else {
             for result in results { print(result.text) }
         }
         FileHandle.standardError.write(Data(("\(file.arch) int8: \(images.count) image(s) in \(String(format: "%.1f", runMs)) ms, "
-            + "load \(String(format: "%.1f", loadMs)) ms, kernel \(kernel.name), \(threads) thread(s)\n").utf8))
+            + "load \(String(format: "%.1f", loadMs)) ms, kernel \(network.kernelSummary), \(threads) thread(s)\n").utf8))
     }
 }
 

@@ -13,23 +13,27 @@ enum Blobs {
         return url
     }()
 
-    static let digitsBlob: URL = {
-        let blob = directory.appendingPathComponent("digits.vq8")
+    static let digitsBlob = compileDigits(target: "generic")
+    /// Compiled for x86_64-avx2: pair-bounded convolution weights (format version 2).
+    static let digitsPairsBlob = compileDigits(target: "x86_64-avx2")
+
+    private static func compileDigits(target: String) -> URL {
+        let blob = directory.appendingPathComponent("digits-\(target).vq8")
         let result = try! quantize.run(["--weights", digits.appendingPathComponent("vgg11_bn-digits.pth").path,
                                         "--calibration", digits.appendingPathComponent("calibration").path,
                                         "--labels", digits.appendingPathComponent("labels.txt").path,
                                         "--resize", "32", "--crop", "32", "--mean", "0.3053,0.3053,0.3053",
-                                        "--std", "0.3234,0.3234,0.3234", "-o", blob.path])
+                                        "--std", "0.3234,0.3234,0.3234", "--target", target, "-o", blob.path])
         precondition(result.status == 0, result.stderr)
         return blob
-    }()
+    }
 
-    static func arch(_ arch: String) -> URL {
-        let blob = directory.appendingPathComponent("\(arch).vq8")
+    static func arch(_ arch: String, target: String = "generic") -> URL {
+        let blob = directory.appendingPathComponent("\(arch)-\(target).vq8")
         if !FileManager.default.fileExists(atPath: blob.path) {
             let result = try! quantize.run(["--weights", fixtures.appendingPathComponent("models/\(arch).pth").path,
                                             "--calibration", photos.path, "--calibration-count", "4",
-                                            "--resize", "72", "--crop", "64", "-o", blob.path])
+                                            "--resize", "72", "--crop", "64", "--target", target, "-o", blob.path])
             precondition(result.status == 0, result.stderr)
         }
         return blob

@@ -123,7 +123,7 @@ private func json(_ path: URL) throws -> [String: Any] {
                             ("vgg13_bn", "the blob is vgg11_bn, the weights are vgg13_bn")] {
         let result = try quantize.run(["eval", "--weights", fixtures.appendingPathComponent("models/\(arch).pth").path,
                                        "--blob", Scratch.digitsBlob, "--images", heldout.path])
-        result.expectCleanFailure("digits.vq8 does not match the weights", message)
+        result.expectCleanFailure("digits-generic.vq8 does not match the weights", message)
     }
 }
 

@@ -29,7 +29,8 @@ private func logits(_ blob: URL, _ images: [String], environment: [String: Strin
     #expect(result.status == 0, "\(result.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
     #expect(object["arch"] as? String == "vgg11_bn")
-    #expect(object["kernel"] as? String == Kernel.runnable.first?.name)
+    // A generic blob: the best general kernel runs every layer.
+    #expect(object["kernel"] as? String == Kernel.runnable.first { !$0.needsPairBoundedWeights }?.name)
     let images = object["images"] as! [[String: Any]]
     #expect(images.count == heldout.count)
     // Against PyTorch's fp32 logits of the same images: same top-1 on all 12.
@@ -43,17 +44,43 @@ private func logits(_ blob: URL, _ images: [String], environment: [String: Strin
 }
 
 /// The same blob and images give identical logits with every kernel this CPU runs and 1, 2
-/// and 3 threads (kernels the CPU lacks: see the kernel tests' printout).
-@Test func logitsAreIdenticalForEveryKernelAndThreadCount() throws {
-    let blob = Blobs.arch("vgg13_bn")
+/// and 3 threads (kernels the CPU lacks: see the kernel tests' printout), for a generic blob and
+/// one with pair-bounded weights. A kernel that needs pair-bounded weights runs next to the
+/// portable one, which takes the layers it does not (VGG_KERNELS=avx2pairs,scalar).
+@Test(arguments: ["generic", "x86_64-avx2"])
+func logitsAreIdenticalForEveryKernelAndThreadCount(target: String) throws {
+    let blob = Blobs.arch("vgg13_bn", target: target)
     let images = ["astronaut.jpg", "coffee.png"].map { fixtures.appendingPathComponent("images/\($0)").path }
     let baseline = try logits(blob, images, environment: ["VGG_KERNELS": "scalar"])
     for kernel in Kernel.runnable {
+        let names = kernel.needsPairBoundedWeights ? "\(kernel.name),scalar" : kernel.name
         for threads in 1...3 {
-            let got = try logits(blob, images, environment: ["VGG_KERNELS": kernel.name], threads: threads)
-            #expect(got == baseline, "\(kernel.name), \(threads) threads")
+            let got = try logits(blob, images, environment: ["VGG_KERNELS": names], threads: threads)
+            #expect(got == baseline, "\(names), \(threads) threads")
         }
     }
+}
+
+/// A pair-bounded blob runs its convolutions on the pair kernel where the CPU has one (the
+/// per-layer kernels are in the benchmark report), and the blob says so in inspect.
+@Test func pairBoundedBlobsUseThePairKernel() throws {
+    let result = try run.run([Blobs.digitsPairsBlob.path, "--benchmark", "2", "--json", heldout[0]])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    let layers = object["layers"] as! [[String: Any]]
+    let blob = try BlobFile(contentsOf: Blobs.digitsPairsBlob)
+    #expect(blob.formatVersion == 2)
+    let general = Kernel.runnable.first { !$0.needsPairBoundedWeights }!.name
+    let best = Kernel.runnable.first!.name
+    for (layer, report) in zip(blob.layers, layers) {
+        switch layer.kind {
+        case .convolution: #expect(layer.pairBounded && report["kernel"] as? String == best, "\(layer.name)")
+        case .linear, .logits: #expect(!layer.pairBounded && report["kernel"] as? String == general, "\(layer.name)")
+        default: #expect(report["kernel"] == nil)
+        }
+    }
+    let inspect = try quantize.run(["inspect", Blobs.digitsPairsBlob.path])
+    #expect(inspect.stdout.contains("format version 2") && inspect.stdout.contains("pair-bounded"), "\(inspect.stdout)")
 }
 
 /// Golden logits: FNV-1a hashes of the float32 logits of the committed small models, so any
@@ -66,6 +93,9 @@ private func logits(_ blob: URL, _ images: [String], environment: [String: Strin
     for arch in ["vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"] {
         lines.append("\(arch) \(fnv1a(try logits(Blobs.arch(arch), images)))")
     }
+    // Pair-bounded weights (compiled for x86_64-avx2).
+    lines.append("digits x86_64-avx2 \(fnv1a(try logits(Blobs.digitsPairsBlob, heldout)))")
+    lines.append("vgg16_bn x86_64-avx2 \(fnv1a(try logits(Blobs.arch("vgg16_bn", target: "x86_64-avx2"), images)))")
     let text = lines.joined(separator: "\n") + "\n"
     if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
         try Data(text.utf8).write(to: golden)
@@ -111,7 +141,7 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
     try run.run([try write("truncated.vq8", good.prefix(good.count / 2)), image]).expectCleanFailure("truncated.vq8")
     try run.run([try write("foreign.vq8", Data("PK\u{3}\u{4} definitely a zip".utf8)), image]).expectCleanFailure("foreign.vq8")
     var newer = good
-    newer[12] = 2
+    newer[12] = 3
     try run.run([try write("newer.vq8", newer), image]).expectCleanFailure("newer.vq8", "newer than this reader")
     try run.run([Blobs.directory.appendingPathComponent("absent.vq8").path, image]).expectCleanFailure("absent.vq8")
 }

@@ -18,6 +18,14 @@ struct ConvolutionCase: CustomStringConvertible {
 
     /// The spec: `ReferenceExecutor.convolution`, `[H][W][roundUp(O, 4)]`.
     var expected: [UInt8] { ReferenceExecutor.convolution(convolution, input, height: height, width: width) }
+
+    /// The case with pair-bounded weights (`RandomLayers.pairBounded`), for kernels that need them.
+    var pairBounded: ConvolutionCase {
+        var result = self
+        result.convolution.weights = RandomLayers.pairBounded(convolution.weights)
+        result.label += ", pair-bounded"
+        return result
+    }
 }
 
 struct LinearCase: CustomStringConvertible {
@@ -59,6 +67,13 @@ enum KernelGrid {
         }
         cases.append(constant("extreme zero point 255", 3, 2, cin: 8, outputs: 20, weight: -127, activation: 255, bias: 0,
                               inputZeroPoint: 255, outputZeroPoint: 17, using: &generator))
+        // Pairs at the pair bound (|w0| + |w1| = 128) with activations 255: pair sums of
+        // +-32,640, the most a vpmaddubsw kernel's int16 ever holds; valid for every kernel.
+        for (pair, activation, biasSign) in [((Int8(127), Int8(1)), UInt8(255), Int32(1)), ((64, 64), 255, 1),
+                                             ((-64, -64), 255, -1), ((-1, -127), 255, -1), ((127, -1), 255, 1)] {
+            cases.append(constant("extreme pair \(pair) a=\(activation)", 2, 3, cin: 512, outputs: 16, weights: [pair.0, pair.1],
+                                  activation: activation, bias: biasSign * biasBound(depth: 9 * 512), using: &generator))
+        }
         return cases
     }
 
@@ -110,8 +125,16 @@ enum KernelGrid {
     static func constant(_ label: String, _ h: Int, _ w: Int, cin: Int, outputs: Int, weight: Int8, activation: UInt8,
                          bias: Int32, inputZeroPoint: Int32 = 0, outputZeroPoint: Int32 = 0,
                          using generator: inout SplitMix64) -> ConvolutionCase {
+        constant(label, h, w, cin: cin, outputs: outputs, weights: [weight], activation: activation, bias: bias,
+                 inputZeroPoint: inputZeroPoint, outputZeroPoint: outputZeroPoint, using: &generator)
+    }
+
+    /// Every weight row repeats `weights` along k (e.g. [w0, w1]: w0 at even k, w1 at odd k).
+    static func constant(_ label: String, _ h: Int, _ w: Int, cin: Int, outputs: Int, weights pattern: [Int8], activation: UInt8,
+                         bias: Int32, inputZeroPoint: Int32 = 0, outputZeroPoint: Int32 = 0,
+                         using generator: inout SplitMix64) -> ConvolutionCase {
         let depth = 9 * cin
-        let rows = [Int8](repeating: weight, count: outputs * depth)
+        let rows = (0..<outputs * depth).map { pattern[$0 % depth % pattern.count] }
         let weights = QuantizedWeights(name: "conv", outputs: outputs, depth: depth,
                                        packed: PackedWeights.pack(rows, outputs: outputs, depth: depth),
                                        bias: Array(repeating: bias, count: outputs),

@@ -23,20 +23,30 @@ import TestSupport
         #expect(Kernel.all.last?.name == "scalar" && Kernel.all.last?.isa == 0)
         #expect(Set(Kernel.all.map(\.name)).count == Kernel.all.count, "names are unique")
         let best = try Kernel.best(environment: [:])
-        #expect(best == Kernel.all.first { $0.runsHere })
+        #expect(best == Kernel.all.first { $0.runsHere && !$0.needsPairBoundedWeights })
         #expect(try Kernel.best(environment: ["VGG_KERNELS": "scalar"]).name == "scalar")
         #expect(throws: RuntimeError.self) { try Kernel.best(environment: ["VGG_KERNELS": "sse9"]) }
         if let missing = Kernel.all.first(where: { !$0.runsHere }) {
             #expect(throws: RuntimeError.self) { try Kernel.best(environment: ["VGG_KERNELS": missing.name]) }
         }
+        // Per-layer choice: the first kernel whose weight needs the layer meets.
+        let runnable = Kernel.runnable
+        #expect(Kernel.choose(from: runnable, pairBounded: true) == runnable.first)
+        #expect(Kernel.choose(from: runnable, pairBounded: false) == runnable.first { !$0.needsPairBoundedWeights })
+        #expect(!best.needsPairBoundedWeights, "best() is for layers of any weights")
+        #if arch(x86_64)
+        #expect(Kernel.all.contains { $0.needsPairBoundedWeights }, "the x86 list has the AVX2 vpmaddubsw kernel")
+        #endif
     }
 
     @Test func convolutionKernelsMatchTheReference() throws {
         let seed = testSeed("convolutionKernelsMatchTheReference")
-        for testCase in KernelGrid.convolutions(seed: seed) {
+        // Every case as generated and with pair-bounded weights.
+        for testCase in KernelGrid.convolutions(seed: seed).flatMap({ [$0, $0.pairBounded] }) {
             let expected = testCase.expected
             let referenceChannels = PackedWeights.roundUp(testCase.outputs, to: 4)
-            for kernel in Self.kernels {
+            // A kernel that needs pair-bounded weights runs only the pair-bounded variant.
+            for kernel in Self.kernels where kernel.accepts(pairBounded: testCase.convolution.weights.pairBounded) {
                 for split in rowSplits(testCase.height) {
                     let output = KernelRunner.convolution(kernel, testCase, rowSplit: split)
                     var mismatches = 0, first = ""
@@ -54,6 +64,30 @@ import TestSupport
                 }
             }
         }
+    }
+
+    /// The pair bound is what makes a vpmaddubsw kernel exact: on weights beyond it (127 next to
+    /// 127, activations 255: pair sums of 64,770) it saturates, and the grid sees that.
+    @Test func pairKernelsAreWrongWithoutTheBound() {
+        var generator = SplitMix64(seed: 7)
+        let unbounded = KernelGrid.constant("beyond the bound", 2, 3, cin: 64, outputs: 16, weight: 127, activation: 255,
+                                            bias: 0, using: &generator)
+        let expected = unbounded.expected
+        for kernel in Self.kernels where kernel.needsPairBoundedWeights {
+            let got = KernelRunner.convolution(kernel, unbounded, rowSplit: [])
+            let channels = PackedWeights.roundUp(unbounded.outputs, to: 4)
+            let differs = (0..<6 * 16).contains { got[$0 / 16 * unbounded.cout + $0 % 16] != expected[$0 / 16 * channels + $0 % 16] }
+            #expect(differs, "\(kernel.name) matched the reference on weights beyond the pair bound: is it still vpmaddubsw?")
+        }
+    }
+
+    /// The pair-bounded variants really differ from the originals (so the loop above tests the
+    /// pair kernels on data that exercises them), and keep the bound.
+    @Test func pairBoundedCasesKeepTheBound() {
+        let cases = KernelGrid.convolutions(seed: testSeed("pairBoundedCasesKeepTheBound"))
+        #expect(cases.allSatisfy { PackedWeights.isPairBounded($0.pairBounded.convolution.weights.packed) })
+        #expect(cases.filter { $0.pairBounded.convolution.weights.packed != $0.convolution.weights.packed }.count >= cases.count / 2)
+        #expect(!PackedWeights.isPairBounded([127, 2]) && PackedWeights.isPairBounded([127, 1, -64, -64]))
     }
 
     @Test func linearKernelsMatchTheReference() throws {

@@ -30,6 +30,8 @@ private let targets = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
     defer { try? FileManager.default.removeItem(at: file) }
     try Data(#"{"name":"jetson","description":"Jetson Orin CPU","architecture":"aarch64","cpu_features":["asimd","asimddp"],"kernel_isa":"neondot","threads":6}"#.utf8).write(to: file)
     #expect(try TargetProfile.resolve(file.path).name == "jetson")
+    #expect(try TargetProfile.resolve(file.path).pairBoundedWeights == false, "optional, default false")
+    #expect(try TargetProfile.resolve("x86_64-avx2").pairBoundedWeights && !TargetProfile.resolve("generic").pairBoundedWeights)
     try Data(#"{"name":"x","description":"","architecture":"mips","cpu_features":[],"kernel_isa":"scalar","threads":1}"#.utf8).write(to: file)
     #expect(throws: TargetError.self) { try TargetProfile.resolve(file.path) }
 }

@@ -26,6 +26,22 @@ public enum RandomLayers {
                                 weightScales: weightScales, inputQuantization: input)
     }
 
+    /// The same weights made pair-bounded (|w[2j]| + |w[2j+1]| <= 128, `PackedWeights.isPairBounded`):
+    /// in a pair beyond the bound the second weight keeps its sign and shrinks to 128 - |first|.
+    /// (The quantizer's own rule, `WeightQuantization`, is tested in QuantizerTests; kernels only
+    /// need the property.)
+    public static func pairBounded(_ weights: QuantizedWeights) -> QuantizedWeights {
+        var result = weights
+        for index in stride(from: 0, to: result.packed.count, by: 2) {
+            let (first, second) = (Int(result.packed[index]), Int(result.packed[index + 1]))
+            if abs(first) + abs(second) > PackedWeights.pairBound {
+                result.packed[index + 1] = Int8((second < 0 ? -1 : 1) * (PackedWeights.pairBound - abs(first)))
+            }
+        }
+        result.pairBounded = true
+        return result
+    }
+
     public static func requantization(_ weights: QuantizedWeights, output: ActivationQuantization) -> [Requantization] {
         weights.weightScales.map { weightScale in
             Requantization(ratio: Double(weights.inputQuantization.scale) * Double(weightScale) / Double(output.scale))!

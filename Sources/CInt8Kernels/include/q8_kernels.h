@@ -86,11 +86,27 @@ enum {
 /* The features this CPU has (always includes Q8_ISA_SCALAR = 0). */
 unsigned q8_cpu_features(void);
 
-/* One entry of the kernel list. `isa` is the feature set it needs. */
+/*
+ * Properties of a layer's weights that a kernel may need (the blob records them per layer,
+ * Docs/BlobFormat.md; the quantizer guarantees them, Docs/Numerics.md).
+ * PAIR_BOUNDED: for every output channel and every even k, |w[k]| + |w[k+1]| <= 128 (adjacent
+ * bytes of the packed layout), so u8 x s8 pair sums fit an int16 (vpmaddubsw is exact).
+ */
+enum {
+    Q8_WEIGHTS_ANY = 0,
+    Q8_WEIGHTS_PAIR_BOUNDED = 1 << 0,
+};
+
+/*
+ * One entry of the kernel list. `isa` is the feature set it needs; `weights` the Q8_WEIGHTS_*
+ * properties a layer's weights must have for this entry's kernels to be used on it (dispatch is
+ * per layer: the first entry the CPU runs whose needs the layer meets).
+ */
 typedef struct q8_kernel {
     const char *name;
     const char *isa_name;
     unsigned isa;
+    unsigned weights;
     q8_conv3x3_fn conv3x3;
     q8_linear_fn linear;
 } q8_kernel;

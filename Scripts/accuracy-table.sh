@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Docs/Accuracy.md's table: int8 against fp32 (`vgg-quantize eval`) for the trained digits model
-# and the reduced-width random-init fixtures of every arch, with every calibration method.
+# and the reduced-width random-init fixtures of every arch, with every calibration method, and
+# with the default method and pair-bounded weights ("mse, pair-bounded": --target x86_64-avx2).
 # Usage: Scripts/accuracy-table.sh [OUT_DIR]   (needs a release build: swift build -c release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,20 +15,24 @@ out=$W/table.md
 echo "| model | method | top-1 fp32 | top-1 int8 | top-1 agreement | logits SQNR dB | lowest layer SQNR dB |" > $out
 echo "|---|---|---|---|---|---|---|" >> $out
 D=Tests/Fixtures/digits
-for m in mse minmax percentile entropy; do
-  $Q --weights $D/vgg11_bn-digits.pth --calibration $D/calibration --labels $D/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 --method $m -o $W/digits-$m.vq8 >/dev/null 2>&1
+METHODS="mse mse-pairs minmax percentile entropy"
+# compiler options of a row's method
+options() { if [ "$1" = mse-pairs ]; then echo "--method mse --target x86_64-avx2"; else echo "--method $1"; fi; }
+label() { if [ "$1" = mse-pairs ]; then echo "mse, pair-bounded"; else echo "$1"; fi; }
+for m in $METHODS; do
+  $Q --weights $D/vgg11_bn-digits.pth --calibration $D/calibration --labels $D/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 $(options $m) -o $W/digits-$m.vq8 >/dev/null 2>&1
   $Q eval --weights $D/vgg11_bn-digits.pth --blob $W/digits-$m.vq8 --images $D/heldout --labels $D/heldout/labels.csv --json $W/digits-$m.json >/dev/null 2>&1
-  W=$W python3 - "$m" <<'PY' >> $out
-import json,os,sys; m=sys.argv[1]; r=json.load(open(os.environ['W']+f'/digits-{m}.json')); l=min(x['sqnr_db'] for x in r['layers'])
-print(f"| digits vgg11_bn (trained, 360 held-out) | {m} | {r['fp32_top1']:.2f}% | {r['int8_top1']:.2f}% | {r['top1_agreement']:.2f}% | {r['logits_sqnr_db']:.1f} | {l:.1f} |")
+  W=$W python3 - "$m" "$(label $m)" <<'PY' >> $out
+import json,os,sys; m,name=sys.argv[1:]; r=json.load(open(os.environ['W']+f'/digits-{m}.json')); l=min(x['sqnr_db'] for x in r['layers'])
+print(f"| digits vgg11_bn (trained, 360 held-out) | {name} | {r['fp32_top1']:.2f}% | {r['int8_top1']:.2f}% | {r['top1_agreement']:.2f}% | {r['logits_sqnr_db']:.1f} | {l:.1f} |")
 PY
 done
-for a in vgg11 vgg11_bn vgg13 vgg13_bn vgg16 vgg16_bn vgg19 vgg19_bn; do for m in mse minmax percentile entropy; do
-  $Q --weights Tests/Fixtures/models/$a.pth --calibration Calibration --calibration-count 4 --resize 72 --crop 64 --method $m -o $W/$a-$m.vq8 >/dev/null 2>&1
+for a in vgg11 vgg11_bn vgg13 vgg13_bn vgg16 vgg16_bn vgg19 vgg19_bn; do for m in $METHODS; do
+  $Q --weights Tests/Fixtures/models/$a.pth --calibration Calibration --calibration-count 4 --resize 72 --crop 64 $(options $m) -o $W/$a-$m.vq8 >/dev/null 2>&1
   $Q eval --weights Tests/Fixtures/models/$a.pth --blob $W/$a-$m.vq8 --images $W/img --json $W/$a-$m.json >/dev/null 2>&1
-  W=$W python3 - "$a" "$m" <<'PY' >> $out
-import json,os,sys; a,m=sys.argv[1:]; r=json.load(open(os.environ['W']+f'/{a}-{m}.json')); l=min(x['sqnr_db'] for x in r['layers'])
-print(f"| {a} (random init, 9 photos) | {m} | - | - | {r['top1_agreement']:.0f}% | {r['logits_sqnr_db']:.1f} | {l:.1f} |")
+  W=$W python3 - "$a" "$m" "$(label $m)" <<'PY' >> $out
+import json,os,sys; a,m,name=sys.argv[1:]; r=json.load(open(os.environ['W']+f'/{a}-{m}.json')); l=min(x['sqnr_db'] for x in r['layers'])
+print(f"| {a} (random init, 9 photos) | {name} | - | - | {r['top1_agreement']:.0f}% | {r['logits_sqnr_db']:.1f} | {l:.1f} |")
 PY
 done; done
 cat "$out"

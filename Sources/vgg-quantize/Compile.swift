@@ -80,10 +80,11 @@ struct Compile: ParsableCommand {
             clips[name] = try method.clip(observer, percentile: percentile)
         }
         let description = method == .percentile ? "percentile \(percentile)" : method.rawValue
+        let pairBounded = pairBoundedWeights ?? profile.pairBoundedWeights
         let quantized = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                     target: profile.name,
                                                     calibration: "\(description), \(images.count) images",
-                                                    pairBoundedConvolutions: pairBoundedWeights ?? profile.pairBoundedWeights)
+                                                    pairBoundedConvolutions: pairBounded)
         try BlobWriter.write(quantized, to: outputURL)
 
         let blobBytes = (try? FileManager.default.attributesOfItem(atPath: outputURL.path)[.size] as? Int) ?? 0
@@ -93,7 +94,8 @@ struct Compile: ParsableCommand {
         if checkpointBytes > 0 {
             summary += " (checkpoint \(Log.megabytes(checkpointBytes)) MB, \(String(format: "%.2f", Double(checkpointBytes) / Double(max(blobBytes, 1))))x smaller)"
         }
-        summary += "; \(description) calibration on \(images.count) images, target \(profile.name), "
+        summary += "; \(description) calibration on \(images.count) images, target \(profile.name)"
+            + (pairBounded ? " (pair-bounded convolution weights), " : ", ")
             + "\(String(format: "%.1f", Date().timeIntervalSince(start))) s"
         print(summary)
     }

@@ -15,6 +15,18 @@ enum AccuracyThresholds {
     /// Lowest per-layer SQNR measured 30.9 dB (features.18); floor 5 dB below.
     static let digitsMinimumLayerSQNR = 25.9
 
+    // MARK: The digits model compiled for x86_64-avx2 (pair-bounded convolution weights,
+    // Docs/Numerics.md), measured 2026-11-27: top-1 98.06% (as fp32), agreement 100%, logits
+    // SQNR 36.9 dB, lowest layer 29.5 dB (features.15). Same top-1 and agreement floors as above.
+
+    /// Measured 36.9 dB; floor 5 dB below.
+    static let digitsPairBoundedMinimumLogitsSQNR = 31.9
+    /// Measured 29.5 dB; floor 5 dB below.
+    static let digitsPairBoundedMinimumLayerSQNR = 24.5
+    /// What pair-bounded weights may cost against plain 8-bit weights in logits SQNR. Measured
+    /// 1.4 dB; 3 dB is 7-bit weights' cost (the quantizer's rule must stay better than those).
+    static let pairBoundedMaximumSQNRCostDB = 3.0
+
     // MARK: Reduced-width random-init models (Tests/Fixtures/models), 64x64 crop, 4 calibration
     // photos, evaluated on 9 fixture photos. Random weights give near-uniform logits, so top-1
     // agreement means little here; the per-layer SQNR is what they guard.

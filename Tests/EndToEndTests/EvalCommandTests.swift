@@ -114,6 +114,31 @@ private func json(_ path: URL) throws -> [String: Any] {
     #expect(try json(report)["fp32_top1"] == nil && !unlabelled.stdout.contains("accuracy"))
 }
 
+/// The digits model compiled for x86_64-avx2 (pair-bounded convolution weights) keeps its
+/// accuracy, and costs little logits SQNR against plain 8-bit weights.
+@Test func pairBoundedDigitsKeepTheirAccuracy() throws {
+    func evaluate(_ blob: URL) throws -> [String: Any] {
+        let report = Scratch.directory.appendingPathComponent("pairs-\(UUID().uuidString).json")
+        let result = try quantize.run(["eval", "--weights", weights, "--blob", blob.path, "--images", heldout.path,
+                                       "--labels", heldoutLabels, "--json", report.path, "--threads", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try json(report)
+    }
+    let pairs = try evaluate(Blobs.digitsPairsBlob)
+    let plain = try evaluate(Blobs.digitsBlob)
+    let (fp32Top1, int8Top1) = (pairs["fp32_top1"] as! Double, pairs["int8_top1"] as! Double)
+    #expect(fp32Top1 - int8Top1 <= AccuracyThresholds.digitsMaximumTop1DropPoints, "int8 top-1 \(int8Top1)% vs fp32 \(fp32Top1)%")
+    #expect((pairs["top1_agreement"] as! Double) >= AccuracyThresholds.digitsMinimumTop1Agreement)
+    let sqnr = pairs["logits_sqnr_db"] as! Double
+    #expect(sqnr >= AccuracyThresholds.digitsPairBoundedMinimumLogitsSQNR, "logits SQNR \(sqnr) dB")
+    for layer in pairs["layers"] as! [[String: Any]] {
+        let layerSQNR = layer["sqnr_db"] as? Double ?? -.infinity
+        #expect(layerSQNR >= AccuracyThresholds.digitsPairBoundedMinimumLayerSQNR, "\(layer["name"]!): \(layerSQNR) dB")
+    }
+    let cost = (plain["logits_sqnr_db"] as! Double) - sqnr
+    #expect(cost <= AccuracyThresholds.pairBoundedMaximumSQNRCostDB, "pair-bounded weights cost \(cost) dB of logits SQNR")
+}
+
 // MARK: - Bad input
 
 @Test func mismatchedBlobsAreOneLineErrors() throws {

@@ -45,7 +45,12 @@
 /* Loops over the register tile must be unrolled, or the accumulators live in memory. */
 #define Q8_UNROLL _Pragma("GCC unroll 8")
 
-enum { TILE = 5 }; /* output pixels per register tile: 10 accumulators */
+/* Output pixels per register tile: 10 accumulators. Chosen in vgg-run (vgg16_bn, interleaved
+ * A/B): 4 pixels ran 20% slower there (150 vs 125 ms at 2 threads, 54 vs 69 GMAC/s per layer at
+ * 1), although the isolated kernel benchmark (Benchmarks/kernels) measured 4 about 8% faster
+ * than 5, with the same compiler and flags and with network-like data; the cause was not found.
+ * The network is the measure. */
+enum { TILE = 5 };
 
 /* Per 16-channel block, per half h (channels 8h..8h+7, in lane order). */
 typedef struct {

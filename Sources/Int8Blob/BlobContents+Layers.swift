@@ -194,13 +194,19 @@ extension BlobContents {
         }
         guard smallest != Int8.min else { throw BlobProblem("\(label): packed weights contain -128 (weights are in [-127, 127])") }
         if BlobFormat.WeightFlags(rawValue: record.weightFlags).contains(.pairBounded) {
-            var index = 0
-            while index < weights.count {
+            // One pass the compiler vectorizes (a pair is one little-endian 16-bit word; the
+            // array is 64-byte aligned and a multiple of 64 bytes long; |w| <= 127 here, so a
+            // pair's sum fits a byte), then the first offender for the message.
+            var largest: UInt8 = 0
+            for pair in raw.bindMemory(to: UInt16.self) {
+                largest = max(largest, Int8(truncatingIfNeeded: pair).magnitude &+ Int8(truncatingIfNeeded: pair >> 8).magnitude)
+            }
+            if Int(largest) > PackedWeights.pairBound {
+                let index = stride(from: 0, to: weights.count, by: 2).first {
+                    Int(weights[$0].magnitude) + Int(weights[$0 + 1].magnitude) > PackedWeights.pairBound
+                }!
                 let sum = Int(weights[index].magnitude) + Int(weights[index + 1].magnitude)
-                guard sum <= PackedWeights.pairBound else {
-                    throw BlobProblem("\(label): flagged pair-bounded, but packed weights \(index) and \(index + 1) are \(weights[index]) and \(weights[index + 1]) (|w0| + |w1| = \(sum) > \(PackedWeights.pairBound))")
-                }
-                index += 2
+                throw BlobProblem("\(label): flagged pair-bounded, but packed weights \(index) and \(index + 1) are \(weights[index]) and \(weights[index + 1]) (|w0| + |w1| = \(sum) > \(PackedWeights.pairBound))")
             }
         }
         let (outputs, depth) = (Int(record.outputs), Int(record.depth))

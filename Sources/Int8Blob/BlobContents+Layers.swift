@@ -188,26 +188,29 @@ extension BlobContents {
     static func checkPackedWeights(_ record: LayerRecord, bytes: UnsafeRawBufferPointer, label: String) throws(BlobProblem) {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[record.packedWeights.start ..< record.packedWeights.end])
         let weights = raw.bindMemory(to: Int8.self)
+        // One pass the compiler vectorizes. A pair-bounded layer also gets the largest pair sum:
+        // a pair is one little-endian 16-bit word (the array is 64-byte aligned and a multiple of
+        // 64 bytes long), and |w0| + |w1| <= 256 fits a UInt16.
         var smallest: Int8 = 0
-        for weight in weights {
-            smallest = min(smallest, weight)
+        var largestPair: UInt16 = 0
+        if BlobFormat.WeightFlags(rawValue: record.weightFlags).contains(.pairBounded) {
+            for pair in raw.bindMemory(to: UInt16.self) {
+                let (first, second) = (Int8(truncatingIfNeeded: pair), Int8(truncatingIfNeeded: pair >> 8))
+                smallest = min(smallest, min(first, second))
+                largestPair = max(largestPair, UInt16(first.magnitude) &+ UInt16(second.magnitude))
+            }
+        } else {
+            for weight in weights {
+                smallest = min(smallest, weight)
+            }
         }
         guard smallest != Int8.min else { throw BlobProblem("\(label): packed weights contain -128 (weights are in [-127, 127])") }
-        if BlobFormat.WeightFlags(rawValue: record.weightFlags).contains(.pairBounded) {
-            // One pass the compiler vectorizes (a pair is one little-endian 16-bit word; the
-            // array is 64-byte aligned and a multiple of 64 bytes long; |w| <= 127 here, so a
-            // pair's sum fits a byte), then the first offender for the message.
-            var largest: UInt8 = 0
-            for pair in raw.bindMemory(to: UInt16.self) {
-                largest = max(largest, Int8(truncatingIfNeeded: pair).magnitude &+ Int8(truncatingIfNeeded: pair >> 8).magnitude)
-            }
-            if Int(largest) > PackedWeights.pairBound {
-                let index = stride(from: 0, to: weights.count, by: 2).first {
-                    Int(weights[$0].magnitude) + Int(weights[$0 + 1].magnitude) > PackedWeights.pairBound
-                }!
-                let sum = Int(weights[index].magnitude) + Int(weights[index + 1].magnitude)
-                throw BlobProblem("\(label): flagged pair-bounded, but packed weights \(index) and \(index + 1) are \(weights[index]) and \(weights[index + 1]) (|w0| + |w1| = \(sum) > \(PackedWeights.pairBound))")
-            }
+        if Int(largestPair) > PackedWeights.pairBound {
+            let index = stride(from: 0, to: weights.count, by: 2).first {
+                Int(weights[$0].magnitude) + Int(weights[$0 + 1].magnitude) > PackedWeights.pairBound
+            }!
+            let sum = Int(weights[index].magnitude) + Int(weights[index + 1].magnitude)
+            throw BlobProblem("\(label): flagged pair-bounded, but packed weights \(index) and \(index + 1) are \(weights[index]) and \(weights[index + 1]) (|w0| + |w1| = \(sum) > \(PackedWeights.pairBound))")
         }
         let (outputs, depth) = (Int(record.outputs), Int(record.depth))
         let paddedOutputs = PackedWeights.roundUp(outputs, to: PackedWeights.outputTile)

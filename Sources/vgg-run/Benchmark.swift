@@ -29,16 +29,22 @@ struct Benchmark: Codable {
     var minMs: Double
     var loadMs: Double
     var peakRssMb: Double
+    /// Median over runs of the run's time outside the layers (quantizing the input, the logits,
+    /// the input border): the run's total minus its own layers' sum. (The total's median minus
+    /// the sum of the layers' medians is larger: each layer's noise adds to the total's median.)
+    var outsideLayersMs: Double
     var layers: [Layer]
 
     enum CodingKeys: String, CodingKey {
         case arch, kernel, threads, input, runs, gmac, layers
         case medianMs = "median_ms", p90Ms = "p90_ms", minMs = "min_ms", loadMs = "load_ms", peakRssMb = "peak_rss_mb"
+        case outsideLayersMs = "outside_layers_ms"
     }
 
     static func run(_ network: Int8Network, input: [Float], runs: Int, loadMs: Double) -> Benchmark {
         _ = network.logits(preprocessed: input)
         var totals: [Double] = []
+        var outside: [Double] = []
         var perLayer: [[Double]] = Array(repeating: [], count: network.layerNames.count)
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -47,6 +53,7 @@ struct Benchmark: Codable {
             for (index, nanoseconds) in network.layerNanoseconds.enumerated() {
                 perLayer[index].append(Double(nanoseconds) / 1e6)
             }
+            outside.append(totals[totals.count - 1] - Double(network.layerNanoseconds.reduce(0, +)) / 1e6)
         }
         let layers = network.layerNames.indices.map { index in
             let ms = median(perLayer[index])
@@ -60,15 +67,16 @@ struct Benchmark: Codable {
                          input: [network.inputHeight, network.inputWidth], runs: runs,
                          gmac: Double(network.layerMACs.reduce(0, +)) / 1e9,
                          medianMs: median(totals), p90Ms: percentile(totals, 0.9), minMs: totals.min()!,
-                         loadMs: loadMs, peakRssMb: Double(usage.ru_maxrss) / 1024, layers: layers)
+                         loadMs: loadMs, peakRssMb: Double(usage.ru_maxrss) / 1024, outsideLayersMs: median(outside),
+                         layers: layers)
     }
 
 
     var text: String {
         var lines = [String(format: "%@ %dx%d, kernel %@, %d thread(s), %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms "
-                                + "(%.2f GMAC, %.1f GMAC/s); load %.1f ms; peak RSS %.1f MB",
+                                + "(%.2f GMAC, %.1f GMAC/s); load %.1f ms; peak RSS %.1f MB; outside the layers %.2f ms",
                             arch, input[0], input[1], kernel, threads, runs, medianMs, p90Ms, minMs, gmac,
-                            gmac / (medianMs / 1000), loadMs, peakRssMb)]
+                            gmac / (medianMs / 1000), loadMs, peakRssMb, outsideLayersMs)]
         for layer in layers {
             lines.append(String(format: "  %-14@ %8.3f ms", layer.name, layer.ms)
                 + (layer.gmacPerS.map { String(format: "  %6.1f GMAC/s", $0) } ?? "")

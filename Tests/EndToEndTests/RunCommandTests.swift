@@ -123,6 +123,9 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
     #expect(layers.allSatisfy { $0["name"] is String && $0["ms"] is Double })
     #expect(layers.contains { ($0["gmac_per_s"] as? Double ?? 0) > 0 })
     #expect((object["median_ms"] as! Double) <= (object["p90_ms"] as! Double))
+    // Time outside the layers: part of a run, never negative.
+    let outside = try #require(object["outside_layers_ms"] as? Double)
+    #expect(outside >= 0 && outside < (object["p90_ms"] as! Double), "outside_layers_ms \(outside)")
 }
 
 // MARK: - Bad input

@@ -68,6 +68,13 @@ demo: build
 	  --json $(DEMO_OUT)/digits-report.json --html $(DEMO_OUT)/digits-report.html
 	@echo "== int8 latency of the digits blob"
 	$(RELEASE_BIN)/vgg-run $(DEMO_OUT)/digits.vq8 --benchmark 50 $(DIGITS)/heldout/0000.png | head -1
+	@echo "== the same model for x86 AVX2 (--target x86_64-avx2: pair-bounded weights, the vpmaddubsw kernel): fidelity and latency"
+	$(RELEASE_BIN)/vgg-quantize --weights $(DIGITS)/vgg11_bn-digits.pth --calibration $(DIGITS)/calibration \
+	  --labels $(DIGITS)/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 \
+	  --target x86_64-avx2 -o $(DEMO_OUT)/digits-x86_64-avx2.vq8
+	$(RELEASE_BIN)/vgg-quantize eval --weights $(DIGITS)/vgg11_bn-digits.pth --blob $(DEMO_OUT)/digits-x86_64-avx2.vq8 \
+	  --images $(DIGITS)/heldout --labels $(DIGITS)/heldout/labels.csv | grep -E "accuracy|agreement|SQNR|kernel"
+	$(RELEASE_BIN)/vgg-run $(DEMO_OUT)/digits-x86_64-avx2.vq8 --benchmark 50 $(DIGITS)/heldout/0000.png | head -1
 	@hub="$${TORCH_HOME:-$$HOME/.cache/torch}/hub/checkpoints"; \
 	for f in $$hub/vgg*-*.pth; do \
 	  [ -f "$$f" ] || continue; name=$$(basename $$f .pth); \

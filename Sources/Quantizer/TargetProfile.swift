@@ -11,7 +11,7 @@ public struct TargetProfile: Codable, Sendable, Equatable {
     public var architecture: String
     /// Linux /proc/cpuinfo flag names the kernel family needs.
     public var cpuFeatures: [String]
-    /// Kernel family: scalar, avx2, avx512vnni, avxvnni, neon, neondot.
+    /// Kernel family: scalar, avx2, avx2pairs (needs `pairBoundedWeights`), avx512vnni, avxvnni, neon, neondot.
     public var kernelISA: String
     /// Threads to use by default; 0 = all cores.
     public var threads: Int
@@ -61,7 +61,7 @@ public struct TargetProfile: Codable, Sendable, Equatable {
         TargetProfile(name: "rpi5", description: "Raspberry Pi 5 (Broadcom BCM2712, 4x Cortex-A76, ARMv8.2-A): NEON + dot product",
                       architecture: "aarch64", cpuFeatures: ["asimd", "asimddp"], kernelISA: "neondot", threads: 4),
         TargetProfile(name: "x86_64-avx2", description: "x86-64 with AVX2 (Intel Haswell and later, AMD Zen 1-3)",
-                      architecture: "x86_64", cpuFeatures: ["avx2", "fma"], kernelISA: "avx2", threads: 0,
+                      architecture: "x86_64", cpuFeatures: ["avx2", "fma"], kernelISA: "avx2pairs", threads: 0,
                       pairBoundedWeights: true),
         TargetProfile(name: "x86_64-avx512vnni",
                       description: "x86-64 with AVX-512 VNNI (Intel Cascade Lake and later servers, Ice Lake, AMD Zen 4/5)",
@@ -96,6 +96,9 @@ public struct TargetProfile: Codable, Sendable, Equatable {
             throw TargetError("architecture '\(architecture)' is not one of \(Self.architectures.sorted().joined(separator: ", "))")
         }
         guard threads >= 0 else { throw TargetError("threads must be >= 0") }
+        guard kernelISA != "avx2pairs" || pairBoundedWeights else {
+            throw TargetError("kernel_isa avx2pairs runs only pair-bounded weights: set \"pair_bounded_weights\": true")
+        }
     }
 }
 

@@ -34,4 +34,7 @@ private let targets = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
     #expect(try TargetProfile.resolve("x86_64-avx2").pairBoundedWeights && !TargetProfile.resolve("generic").pairBoundedWeights)
     try Data(#"{"name":"x","description":"","architecture":"mips","cpu_features":[],"kernel_isa":"scalar","threads":1}"#.utf8).write(to: file)
     #expect(throws: TargetError.self) { try TargetProfile.resolve(file.path) }
+    try Data(#"{"name":"x","description":"","architecture":"x86_64","cpu_features":["avx2"],"kernel_isa":"avx2pairs","threads":0}"#.utf8).write(to: file)
+    let error = #expect(throws: TargetError.self) { try TargetProfile.resolve(file.path) }
+    #expect(error?.description.contains("pair_bounded_weights") == true)
 }

@@ -73,23 +73,22 @@ extension BlobContents {
         }
         try requireZero(bytes, dataOffset ..< data.end)
         // One encoding per model: the writer uses version 2 only when a layer has weight flags.
-        guard formatVersion < 2 || layers.contains(where: { $0.weightFlags != 0 }) else {
+        guard formatVersion < BlobFormat.weightFlagsVersion || layers.contains(where: { $0.weightFlags != 0 }) else {
             throw BlobProblem("format version \(formatVersion) blob without weight flags (such a model is written as version 1)")
         }
         return kinds
     }
 
-    /// Known bits only, none in format version 1; a pair-bounded layer has an even depth (the
-    /// bound is over pairs k = 2j, 2j+1). Whether the weights keep the bound is checked with
-    /// `verifyData` (`checkPackedWeights`); the runtime trusts the flag, which the metadata
-    /// checksum covers.
+    /// Known bits only, none in format version 1. Whether the weights keep the pair bound is
+    /// checked with `verifyData` (`checkPackedWeights`); the runtime trusts the flag, which the
+    /// metadata checksum covers.
     private static func checkWeightFlags(_ bits: UInt32, label: String, formatVersion: UInt32) throws(BlobProblem) {
         let flags = BlobFormat.WeightFlags(rawValue: bits)
         guard flags.isSubset(of: .known) else {
             throw BlobProblem("\(label): unknown weight flags 0x\(String(bits, radix: 16)) (this reader knows 0x\(String(BlobFormat.WeightFlags.known.rawValue, radix: 16)))")
         }
-        guard formatVersion >= 2 || flags.isEmpty else {
-            throw BlobProblem("\(label): weight flags 0x\(String(bits, radix: 16)) in a format version \(formatVersion) blob (flags need version 2)")
+        guard formatVersion >= BlobFormat.weightFlagsVersion || flags.isEmpty else {
+            throw BlobProblem("\(label): weight flags 0x\(String(bits, radix: 16)) in a format version \(formatVersion) blob (flags need version \(BlobFormat.weightFlagsVersion))")
         }
     }
 
@@ -205,10 +204,7 @@ extension BlobContents {
             }
         }
         guard smallest != Int8.min else { throw BlobProblem("\(label): packed weights contain -128 (weights are in [-127, 127])") }
-        if Int(largestPair) > PackedWeights.pairBound {
-            let index = stride(from: 0, to: weights.count, by: 2).first {
-                Int(weights[$0].magnitude) + Int(weights[$0 + 1].magnitude) > PackedWeights.pairBound
-            }!
+        if Int(largestPair) > PackedWeights.pairBound, let index = PackedWeights.firstPairBeyondBound(weights) {
             let sum = Int(weights[index].magnitude) + Int(weights[index + 1].magnitude)
             throw BlobProblem("\(label): flagged pair-bounded, but packed weights \(index) and \(index + 1) are \(weights[index]) and \(weights[index + 1]) (|w0| + |w1| = \(sum) > \(PackedWeights.pairBound))")
         }

@@ -10,6 +10,8 @@ public enum BlobFormat {
     public static let version: UInt32 = 2
     /// The oldest format version this code reads.
     public static let firstVersion: UInt32 = 1
+    /// The version that added `WeightFlags`: the one a blob with any flag is written in.
+    public static let weightFlagsVersion: UInt32 = 2
 
     /// Bits of a layer record's `weightFlags` (format version 2; 0 in version 1).
     public struct WeightFlags: OptionSet, Sendable {

@@ -23,7 +23,7 @@ public enum BlobLayerKind: UInt32, Sendable, CaseIterable {
     }
 
     /// Whether the layer has weights (outputs, depth, input quantization, packed weights, bias, weight scales).
-    var hasWeights: Bool { self == .convolution || self == .linear || self == .logits }
+    public var hasWeights: Bool { self == .convolution || self == .linear || self == .logits }
 
     /// Whether the layer requantizes to uint8 (output quantization, multipliers, shifts).
     var requantizes: Bool { self == .convolution || self == .linear }

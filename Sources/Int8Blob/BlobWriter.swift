@@ -122,8 +122,8 @@ public enum BlobWriter {
         var writer = LittleEndianWriter(reservingCapacity: fileByteCount)
         var header = BlobHeader(fileByteCount: UInt64(fileByteCount), model: modelSection, layerTable: layerTable,
                                 labels: labelsSection, strings: strings, data: data)
-        // The lowest version that carries the model: weight flags need version 2.
-        header.formatVersion = layers.contains { $0.record.weightFlags != 0 } ? 2 : BlobFormat.firstVersion
+        // The lowest version that carries the model.
+        header.formatVersion = layers.contains { $0.record.weightFlags != 0 } ? BlobFormat.weightFlagsVersion : BlobFormat.firstVersion
         header.write(to: &writer)
         let input = model.input
         ModelRecord(arch: arch, target: target, calibration: calibration,

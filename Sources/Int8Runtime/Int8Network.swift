@@ -57,7 +57,7 @@ public final class Int8Network: @unchecked Sendable {
         self.threads = threads
         var chosen: [Kernel?] = []
         for (index, layer) in blob.layers.enumerated() {
-            guard [.convolution, .linear, .logits].contains(layer.kind) else {
+            guard layer.kind.hasWeights else {
                 chosen.append(nil)
                 continue
             }

@@ -61,12 +61,21 @@ public enum PackedWeights {
 
     /// Whether every pair of adjacent depths (k = 2j, 2j+1) keeps the pair bound. In the packed
     /// layout such a pair is two adjacent bytes at an even index, so this reads the bytes in order.
-    public static func isPairBounded(_ packed: some Collection<Int8>) -> Bool {
-        var iterator = packed.makeIterator()
-        while let first = iterator.next() {
-            let second = iterator.next() ?? 0
-            if first.magnitude + second.magnitude > UInt8(pairBound) { return false }
+    public static func isPairBounded(_ packed: some RandomAccessCollection<Int8>) -> Bool {
+        firstPairBeyondBound(packed) == nil
+    }
+
+    /// The offset (from the start, even) of the first byte pair beyond the pair bound, if any; a
+    /// lone last byte pairs with 0.
+    public static func firstPairBeyondBound(_ packed: some RandomAccessCollection<Int8>) -> Int? {
+        var offset = 0, index = packed.startIndex
+        while index != packed.endIndex {
+            let next = packed.index(after: index)
+            let second = next == packed.endIndex ? 0 : packed[next]
+            if Int(packed[index].magnitude) + Int(second.magnitude) > pairBound { return offset }
+            index = next == packed.endIndex ? next : packed.index(after: next)
+            offset += 2
         }
-        return true
+        return nil
     }
 }

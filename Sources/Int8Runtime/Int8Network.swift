@@ -4,19 +4,21 @@ import Int8Blob
 import QuantCore
 
 /// The int8 executor: runs an open blob with a list of allowed kernels and a fixed number of
-/// threads. Each conv and linear layer runs the first allowed kernel that accepts its weights
-/// (`Kernel.choose`): the AVX2 vpmaddubsw kernel only runs layers the blob flags pair-bounded.
+/// threads. Each conv and linear layer runs the first allowed kernel that accepts it
+/// (`Kernel.choose`): the AVX2 vpmaddubsw kernel only runs layers the blob flags pair-bounded,
+/// the Winograd kernel only convolutions it fits (`Winograd.fits`).
 ///
 /// Everything is planned once at load: the shape of every map, which of two activation arenas
 /// it lives in, whether it carries a 1-pixel border (a map read by a 3x3 convolution does: the
 /// border holds its zero point, so kernels read every tap without bounds checks). Running an
 /// image allocates nothing but the returned accumulators. Weights are read in place from the
-/// blob's mapping, never copied.
+/// blob's mapping, never copied; a layer the Winograd kernel runs has its transformed weights
+/// computed here, once (`winogradWeightBytes`).
 ///
 /// Between `Boundary.quantizeInput` and `Boundary.dequantizeLogits` everything is integer
 /// arithmetic, bit-exact with `ReferenceExecutor` for every kernel and thread count: threads
-/// split a conv's output rows or a linear layer's 16-output blocks, and every output value is
-/// computed whole by one thread.
+/// split a conv's output rows (pairs of rows for Winograd) or a linear layer's 16-output blocks,
+/// and every output value is computed whole by one thread.
 public final class Int8Network: @unchecked Sendable {
     public let blob: BlobFile
     /// The kernels allowed, best first.
@@ -43,6 +45,10 @@ public final class Int8Network: @unchecked Sendable {
     private let inputMap: MapLayout
     /// Scale of every map (index 0: the input), for `observe`.
     private let mapScales: [Float]
+    /// Per planned step: the transformed weights of a layer the Winograd kernel runs.
+    private let winogradWeights: [UnsafeMutableBufferPointer<Int16>?]
+    /// One scratch per thread for the Winograd kernel (empty when no layer uses it).
+    private let winogradScratch: [UnsafeMutableRawPointer]
 
     /// Plans the network for the blob's input size (its crop).
     /// - Throws: `RuntimeError` when the layer chain does not fit together (a blob the reader
@@ -55,18 +61,6 @@ public final class Int8Network: @unchecked Sendable {
         self.blob = blob
         self.kernels = kernels
         self.threads = threads
-        var chosen: [Kernel?] = []
-        for (index, layer) in blob.layers.enumerated() {
-            guard layer.kind.hasWeights else {
-                chosen.append(nil)
-                continue
-            }
-            guard let kernel = Kernel.choose(from: kernels, pairBounded: layer.pairBounded) else {
-                throw RuntimeError("\(blob.name): layer \(index) (\(layer.name)): none of the kernels \(kernels.map(\.name).joined(separator: ", ")) runs it (they need pair-bounded weights; add a general kernel such as \(Kernel.all.last!.name))")
-            }
-            chosen.append(kernel)
-        }
-        layerKernels = chosen
         let input = blob.input
         inputHeight = input.cropHeight
         inputWidth = input.cropWidth
@@ -84,6 +78,15 @@ public final class Int8Network: @unchecked Sendable {
         var planned: [StepKind] = []
         var macs: [Int] = []
         var scales: [Float] = [input.quantization.scale]
+        var chosen: [Kernel?] = []
+        func choose(_ traits: LayerTraits, _ place: String) throws(RuntimeError) -> Kernel {
+            guard let kernel = Kernel.choose(from: kernels, for: traits) else {
+                throw RuntimeError("\(place): none of the kernels \(kernels.map(\.name).joined(separator: ", ")) runs it "
+                    + "(\(kernels.contains(where: \.needsPairBoundedWeights) ? "some need pair-bounded weights; " : "")"
+                    + "add a general kernel such as \(Kernel.all.last!.name))")
+            }
+            return kernel
+        }
         for (index, layer) in layers.enumerated() {
             let current = maps[maps.count - 1]
             let place = "\(blob.name): layer \(index) (\(layer.name))"
@@ -92,6 +95,8 @@ public final class Int8Network: @unchecked Sendable {
                 guard layer.depth == 9 * current.channels else {
                     throw RuntimeError("\(place): depth \(layer.depth) does not match a 3x3 patch of \(current.channels) channels")
                 }
+                let fits = Winograd.fits(height: current.height, width: current.width, cin: current.channels)
+                chosen.append(try choose(LayerTraits(.convolution(winogradFits: fits), pairBounded: layer.pairBounded), place))
                 let output = MapLayout(height: current.height, width: current.width,
                                        channels: PackedWeights.roundUp(layer.outputs, to: PackedWeights.depthTile),
                                        zeroPoint: UInt8(clamping: layer.outputQuantization!.zeroPoint))
@@ -104,6 +109,7 @@ public final class Int8Network: @unchecked Sendable {
                     throw RuntimeError("\(place): a 2x2 max-pool needs a map of at least 2x2, got \(current.height)x\(current.width)")
                 }
                 planned.append(.maxPool)
+                chosen.append(nil)
                 scales.append(scales[scales.count - 1])
                 maps.append(MapLayout(height: current.height / 2, width: current.width / 2,
                                       channels: current.channels, zeroPoint: current.zeroPoint))
@@ -114,6 +120,7 @@ public final class Int8Network: @unchecked Sendable {
                     throw RuntimeError("\(place): cannot pool a \(current.height)x\(current.width) map to \(layer.poolHeight)x\(layer.poolWidth)")
                 }
                 planned.append(.averagePool(height: layer.poolHeight, width: layer.poolWidth))
+                chosen.append(nil)
                 scales.append(scales[scales.count - 1])
                 maps.append(MapLayout(height: layer.poolHeight, width: layer.poolWidth,
                                       channels: current.channels, zeroPoint: current.zeroPoint))
@@ -126,6 +133,7 @@ public final class Int8Network: @unchecked Sendable {
                 if layer.kind == .logits && index != layers.count - 1 {
                     throw RuntimeError("\(place): a logits layer before the end of the network")
                 }
+                chosen.append(try choose(LayerTraits(.linear, pairBounded: layer.pairBounded), place))
                 planned.append(layer.kind == .logits ? .logits(layer) : .linear(layer))
                 scales.append(layer.outputQuantization?.scale ?? 0)
                 maps.append(MapLayout(height: 1, width: 1, channels: layer.outputs,
@@ -135,6 +143,26 @@ public final class Int8Network: @unchecked Sendable {
         }
         for index in maps.indices.dropLast() where index < planned.count {
             if case .convolution = planned[index] { maps[index].border = 1 }
+        }
+        layerKernels = chosen
+        // Winograd layers: transformed weights, and one scratch per thread for the widest of them.
+        var transformed: [UnsafeMutableBufferPointer<Int16>?] = []
+        var scratchBytes = 0
+        for (index, step) in planned.enumerated() {
+            guard case .convolution(let layer) = step, chosen[index]?.conv3x3 == nil else {
+                transformed.append(nil)
+                continue
+            }
+            let map = maps[index]
+            let cin = Int32(map.channels), outputs = Int32(layer.outputs)
+            let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: q8_wino2x2_weights_count(cin, outputs))
+            q8_wino2x2_transform_weights(layer.packedWeights.baseAddress, cin, outputs, buffer.baseAddress)
+            transformed.append(buffer)
+            scratchBytes = max(scratchBytes, q8_wino2x2_scratch_bytes(Int32(map.width), cin))
+        }
+        winogradWeights = transformed
+        winogradScratch = scratchBytes == 0 ? [] : (0..<threads).map { _ in
+            UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
         }
         // Every step reads arena (i % 2) and writes arena ((i + 1) % 2). Slack: kernels may read
         // a linear layer's input up to the next multiple of 4, and whole 64-byte blocks.
@@ -149,7 +177,7 @@ public final class Int8Network: @unchecked Sendable {
         accumulatorBuffer = .allocate(capacity: PackedWeights.roundUp(widest, to: 16) + 16)
         accumulatorBuffer.initialize(repeating: 0, count: PackedWeights.roundUp(widest, to: 16) + 16)
         steps = zip(planned.indices, planned).map { index, step in
-            Step(kind: step, kernel: chosen[index], input: maps[index], output: maps[index + 1])
+            Step(kind: step, kernel: chosen[index], winogradWeights: transformed[index], input: maps[index], output: maps[index + 1])
         }
         inputMap = maps[0]
         mapScales = scales
@@ -170,7 +198,12 @@ public final class Int8Network: @unchecked Sendable {
         return kernels.map(\.name).filter(used.contains).joined(separator: "+")
     }
 
+    /// Bytes of transformed weights the Winograd layers hold (beside the blob's int8 weights).
+    public var winogradWeightBytes: Int { winogradWeights.reduce(0) { $0 + ($1?.count ?? 0) * 2 } }
+
     deinit {
+        winogradWeights.forEach { $0?.deallocate() }
+        winogradScratch.forEach { $0.deallocate() }
         arenas.forEach { $0.deallocate() }
         accumulatorBuffer.deallocate()
     }
@@ -245,6 +278,7 @@ public final class Int8Network: @unchecked Sendable {
     private struct Step {
         var kind: StepKind
         var kernel: Kernel?
+        var winogradWeights: UnsafeMutableBufferPointer<Int16>?
         var input: MapLayout
         var output: MapLayout
     }
@@ -269,13 +303,19 @@ public final class Int8Network: @unchecked Sendable {
                 outputs: Int32(layer.outputs), cout: Int32(output.channels),
                 output: outputOrigin, output_row_stride: output.rowStride,
                 output_zero_point: Int32(output.zeroPoint))
-            let job = ConvolutionJob(function: step.kernel!.conv3x3, params: params)
-            parallel(count: input.height) { rows in job.run(rows) }
+            if let direct = step.kernel!.conv3x3 {
+                let job = ConvolutionJob(function: direct, params: params)
+                parallel(count: input.height) { _, rows in job.run(rows) }
+            } else {
+                let job = WinogradJob(function: step.kernel!.conv3x3Wino2x2!, params: params,
+                                      transformed: UnsafePointer(step.winogradWeights!.baseAddress!), scratch: winogradScratch)
+                parallel(count: input.height / 2) { piece, tileRows in job.run(tileRows, scratch: piece) }
+            }
         case .maxPool:
             output.fillBorder(destination)
             let job = PoolJob(input: inputOrigin, inputRowStride: input.rowStride, width: input.width,
                               channels: input.channels, output: outputOrigin, outputRowStride: output.rowStride)
-            parallel(count: output.height) { rows in job.maxPool(rows) }
+            parallel(count: output.height) { _, rows in job.maxPool(rows) }
         case .averagePool(let height, let width):
             output.fillBorder(destination)
             q8_adaptive_avgpool(inputOrigin, input.rowStride, Int32(input.height), Int32(input.width), Int32(input.channels),
@@ -284,8 +324,8 @@ public final class Int8Network: @unchecked Sendable {
             let params = q8_linear_params(
                 input: UnsafePointer(inputOrigin), depth: Int32(layer.depth), weights: layer.packedWeights.baseAddress,
                 bias: layer.bias.baseAddress, outputs: Int32(layer.outputs), accumulators: accumulatorBuffer)
-            let job = LinearJob(function: step.kernel!.linear, params: params, outputs: layer.outputs)
-            parallel(count: (layer.outputs + 15) / 16) { blocks in job.run(blocks) }
+            let job = LinearJob(function: step.kernel!.linear!, params: params, outputs: layer.outputs)
+            parallel(count: (layer.outputs + 15) / 16) { _, blocks in job.run(blocks) }
             if case .linear = step.kind {
                 q8_requantize_vector(accumulatorBuffer, layer.multipliers.baseAddress, layer.shifts.baseAddress,
                                      Int32(output.zeroPoint), Int32(layer.outputs), outputOrigin)
@@ -296,17 +336,17 @@ public final class Int8Network: @unchecked Sendable {
     }
 
     /// Splits `0..<count` into `threads` contiguous pieces (fewer when count is small) and runs
-    /// them concurrently; the split never changes a result.
-    private func parallel(count: Int, _ body: (Range<Int>) -> Void) {
+    /// them concurrently, passing each its piece number (< threads); the split never changes a result.
+    private func parallel(count: Int, _ body: (Int, Range<Int>) -> Void) {
         let pieces = min(threads, count)
         if pieces <= 1 {
-            body(0..<count)
+            body(0, 0..<count)
             return
         }
         withoutActuallyEscaping(body) { body in
             let task = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-                task.value(piece * count / pieces ..< (piece + 1) * count / pieces)
+                task.value(piece, piece * count / pieces ..< (piece + 1) * count / pieces)
             }
         }
     }
@@ -367,6 +407,19 @@ private struct ConvolutionJob: @unchecked Sendable {
     var params: q8_conv3x3_params
     func run(_ rows: Range<Int>) {
         withUnsafePointer(to: params) { function($0, Int32(rows.lowerBound), Int32(rows.upperBound)) }
+    }
+}
+
+/// A Winograd kernel call: tile rows (pairs of output rows), each thread with its own scratch.
+private struct WinogradJob: @unchecked Sendable {
+    let function: q8_conv3x3_wino_fn
+    var params: q8_conv3x3_params
+    let transformed: UnsafePointer<Int16>
+    let scratch: [UnsafeMutableRawPointer]
+    func run(_ tileRows: Range<Int>, scratch piece: Int) {
+        withUnsafePointer(to: params) {
+            function($0, transformed, scratch[piece], Int32(tileRows.lowerBound), Int32(tileRows.upperBound))
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 import CInt8Kernels
 
-/// One entry of the C kernel list (`CInt8Kernels/kernel_list.c`): a conv3x3 and a linear kernel
-/// for one instruction set. The same list drives dispatch, the tests and the benchmark.
+/// One entry of the C kernel list (`CInt8Kernels/kernel_list.c`): for one instruction set, a direct
+/// conv3x3 and a linear kernel, or (a Winograd entry) only a Winograd F(2x2, 3x3) conv3x3, which
+/// runs the convolutions it fits (`Winograd.fits`). The same list drives dispatch, the tests and
+/// the benchmark.
 public struct Kernel: @unchecked Sendable, Equatable {
     /// Short name, e.g. "avx2" (the `VGG_KERNELS` spelling).
     public let name: String
@@ -11,8 +13,9 @@ public struct Kernel: @unchecked Sendable, Equatable {
     public let isa: UInt32
     /// `Q8_WEIGHTS_*` properties a layer's weights must have for this entry to run it.
     public let weights: UInt32
-    let conv3x3: q8_conv3x3_fn
-    let linear: q8_linear_fn
+    let conv3x3: q8_conv3x3_fn?
+    let linear: q8_linear_fn?
+    let conv3x3Wino2x2: q8_conv3x3_wino_fn?
 
     public static func == (a: Kernel, b: Kernel) -> Bool { a.name == b.name }
 
@@ -23,7 +26,8 @@ public struct Kernel: @unchecked Sendable, Equatable {
         return (0..<Int(count)).map { index in
             let entry = list[index]
             return Kernel(name: String(cString: entry.name), isaName: String(cString: entry.isa_name),
-                          isa: UInt32(entry.isa), weights: UInt32(entry.weights), conv3x3: entry.conv3x3, linear: entry.linear)
+                          isa: UInt32(entry.isa), weights: UInt32(entry.weights), conv3x3: entry.conv3x3, linear: entry.linear,
+                          conv3x3Wino2x2: entry.conv3x3_wino2x2)
         }
     }()
 
@@ -36,12 +40,27 @@ public struct Kernel: @unchecked Sendable, Equatable {
     /// Whether the kernel needs pair-bounded weights (`Q8_WEIGHTS_PAIR_BOUNDED`).
     public var needsPairBoundedWeights: Bool { weights & UInt32(Q8_WEIGHTS_PAIR_BOUNDED) != 0 }
 
-    /// Whether a layer's weights have every property the kernel needs.
-    public func accepts(pairBounded: Bool) -> Bool { !needsPairBoundedWeights || pairBounded }
+    /// Whether the entry runs every layer whose weights it accepts (a direct conv3x3 and a linear
+    /// kernel); a Winograd entry does not.
+    public var isComplete: Bool { conv3x3 != nil && linear != nil }
 
-    /// Per-layer dispatch: the first of `kernels` (best first) that accepts the layer's weights.
-    public static func choose(from kernels: [Kernel], pairBounded: Bool) -> Kernel? {
-        kernels.first { $0.accepts(pairBounded: pairBounded) }
+    /// Whether the entry has a function for the layer and the layer's weights have every property
+    /// the entry needs.
+    public func accepts(_ layer: LayerTraits) -> Bool {
+        guard !needsPairBoundedWeights || layer.pairBounded else { return false }
+        switch layer.kind {
+        case .convolution(let winogradFits): return conv3x3 != nil || (conv3x3Wino2x2 != nil && winogradFits)
+        case .linear: return linear != nil
+        }
+    }
+
+    /// Whether the entry accepts a convolution or linear layer with these weights, whatever its shape
+    /// (what the kernel tests ask of a direct kernel).
+    public func accepts(pairBounded: Bool) -> Bool { isComplete && (!needsPairBoundedWeights || pairBounded) }
+
+    /// Per-layer dispatch: the first of `kernels` (best first) that accepts the layer.
+    public static func choose(from kernels: [Kernel], for layer: LayerTraits) -> Kernel? {
+        kernels.first { $0.accepts(layer) }
     }
 
     /// The kernels this CPU can run, best first.
@@ -68,11 +87,43 @@ public struct Kernel: @unchecked Sendable, Equatable {
         return chosen
     }
 
-    /// The best kernel this CPU runs for layers of any weights, within `VGG_KERNELS` when set
-    /// (what an unflagged layer gets; `Int8Network` chooses per layer from `allowed`).
+    /// The best complete kernel this CPU runs for layers of any weights, within `VGG_KERNELS` when
+    /// set (what an unflagged layer gets where no Winograd entry fits; `Int8Network` chooses per
+    /// layer from `allowed`).
     public static func best(environment: [String: String]) throws(RuntimeError) -> Kernel {
         let kernels = try allowed(environment: environment)
-        return choose(from: kernels, pairBounded: false) ?? kernels[0]
+        return kernels.first { $0.accepts(pairBounded: false) } ?? kernels[0]
+    }
+}
+
+/// What dispatch needs to know of a layer.
+public struct LayerTraits: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// `winogradFits`: `Winograd.fits` holds for the convolution's map and channels.
+        case convolution(winogradFits: Bool)
+        case linear
+    }
+    public var kind: Kind
+    /// The blob flags the layer's weights pair-bounded.
+    public var pairBounded: Bool
+    public init(_ kind: Kind, pairBounded: Bool) {
+        self.kind = kind
+        self.pairBounded = pairBounded
+    }
+}
+
+/// Where the Winograd F(2x2, 3x3) kernels run (Docs/Kernels.md, "Winograd").
+public enum Winograd {
+    /// Maps smaller than this many pixels keep the direct kernels: their transformed weights (16
+    /// int16 per 9 int8, 3.6x the bytes) are large for the work they save. With a 224x224 input
+    /// the 224, 112 and 56 layers qualify (6.2 MB for vgg16_bn's, beside 14.7 MB of int8 conv
+    /// weights), the 28 and 14 layers (46 MB if transformed) do not.
+    public static let minimumPixels = 32 * 32
+
+    /// Whether a convolution over a `height` x `width` map of `cin` (padded) channels fits the
+    /// kernels: an even map (whole 2x2 tiles), channels in 16s, and at least `minimumPixels`.
+    public static func fits(height: Int, width: Int, cin: Int) -> Bool {
+        height % 2 == 0 && width % 2 == 0 && cin % 16 == 0 && height * width >= minimumPixels
     }
 }
 

@@ -30,7 +30,7 @@ private func logits(_ blob: URL, _ images: [String], environment: [String: Strin
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
     #expect(object["arch"] as? String == "vgg11_bn")
     // A generic blob: the best general kernel runs every layer.
-    #expect(object["kernel"] as? String == Kernel.runnable.first { !$0.needsPairBoundedWeights }?.name)
+    #expect(object["kernel"] as? String == Kernel.runnable.first { $0.accepts(pairBounded: false) }?.name)
     let images = object["images"] as! [[String: Any]]
     #expect(images.count == heldout.count)
     // Against PyTorch's fp32 logits of the same images: same top-1 on all 12.
@@ -45,15 +45,15 @@ private func logits(_ blob: URL, _ images: [String], environment: [String: Strin
 
 /// The same blob and images give identical logits with every kernel this CPU runs and 1, 2
 /// and 3 threads (kernels the CPU lacks: see the kernel tests' printout), for a generic blob and
-/// one with pair-bounded weights. A kernel that needs pair-bounded weights runs next to the
-/// portable one, which takes the layers it does not (VGG_KERNELS=avx2pairs,scalar).
+/// one with pair-bounded weights. A kernel that does not run every layer (pair-bounded weights
+/// only, Winograd) runs next to the portable one, which takes the others (VGG_KERNELS=avx2pairs,scalar).
 @Test(arguments: ["generic", "x86_64-avx2"])
 func logitsAreIdenticalForEveryKernelAndThreadCount(target: String) throws {
     let blob = Blobs.arch("vgg13_bn", target: target)
     let images = ["astronaut.jpg", "coffee.png"].map { fixtures.appendingPathComponent("images/\($0)").path }
     let baseline = try logits(blob, images, environment: ["VGG_KERNELS": "scalar"])
     for kernel in Kernel.runnable {
-        let names = kernel.needsPairBoundedWeights ? "\(kernel.name),scalar" : kernel.name
+        let names = kernel.accepts(pairBounded: false) ? kernel.name : "\(kernel.name),scalar"
         for threads in 1...3 {
             let got = try logits(blob, images, environment: ["VGG_KERNELS": names], threads: threads)
             #expect(got == baseline, "\(names), \(threads) threads")
@@ -70,8 +70,8 @@ func logitsAreIdenticalForEveryKernelAndThreadCount(target: String) throws {
     let layers = object["layers"] as! [[String: Any]]
     let blob = try BlobFile(contentsOf: Blobs.digitsPairsBlob)
     #expect(blob.formatVersion == 2)
-    let general = Kernel.runnable.first { !$0.needsPairBoundedWeights }!.name
-    let best = Kernel.runnable.first!.name
+    let general = Kernel.runnable.first { $0.accepts(pairBounded: false) }!.name
+    let best = Kernel.runnable.first { $0.accepts(pairBounded: true) }!.name
     for (layer, report) in zip(blob.layers, layers) {
         switch layer.kind {
         case .convolution: #expect(layer.pairBounded && report["kernel"] as? String == best, "\(layer.name)")

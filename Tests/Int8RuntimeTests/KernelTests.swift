@@ -23,20 +23,32 @@ import TestSupport
         #expect(Kernel.all.last?.name == "scalar" && Kernel.all.last?.isa == 0)
         #expect(Set(Kernel.all.map(\.name)).count == Kernel.all.count, "names are unique")
         let best = try Kernel.best(environment: [:])
-        #expect(best == Kernel.all.first { $0.runsHere && !$0.needsPairBoundedWeights })
+        #expect(best == Kernel.all.first { $0.runsHere && $0.isComplete && !$0.needsPairBoundedWeights })
         #expect(try Kernel.best(environment: ["VGG_KERNELS": "scalar"]).name == "scalar")
         #expect(throws: RuntimeError.self) { try Kernel.best(environment: ["VGG_KERNELS": "sse9"]) }
         if let missing = Kernel.all.first(where: { !$0.runsHere }) {
             #expect(throws: RuntimeError.self) { try Kernel.best(environment: ["VGG_KERNELS": missing.name]) }
         }
-        // Per-layer choice: the first kernel whose weight needs the layer meets.
+        // Per-layer choice: the first kernel with a function for the layer whose weight needs it meets.
         let runnable = Kernel.runnable
-        #expect(Kernel.choose(from: runnable, pairBounded: true) == runnable.first)
-        #expect(Kernel.choose(from: runnable, pairBounded: false) == runnable.first { !$0.needsPairBoundedWeights })
-        #expect(!best.needsPairBoundedWeights, "best() is for layers of any weights")
+        let direct = LayerTraits(.convolution(winogradFits: false), pairBounded: true)
+        #expect(Kernel.choose(from: runnable, for: direct) == runnable.first { $0.conv3x3 != nil })
+        let plain = LayerTraits(.convolution(winogradFits: false), pairBounded: false)
+        #expect(Kernel.choose(from: runnable, for: plain) == runnable.first { $0.accepts(pairBounded: false) })
+        let winograd = LayerTraits(.convolution(winogradFits: true), pairBounded: false)
+        #expect(Kernel.choose(from: runnable, for: winograd) == runnable.first { $0.conv3x3Wino2x2 != nil || $0.accepts(pairBounded: false) })
+        let linear = LayerTraits(.linear, pairBounded: false)
+        #expect(Kernel.choose(from: runnable, for: linear)?.linear != nil)
+        #expect(!best.needsPairBoundedWeights && best.isComplete, "best() is for layers of any weights and shapes")
         #if arch(x86_64)
         #expect(Kernel.all.contains { $0.needsPairBoundedWeights }, "the x86 list has the AVX2 vpmaddubsw kernel")
+        #expect(Kernel.all.contains { $0.conv3x3Wino2x2 != nil && $0.conv3x3 == nil && $0.linear == nil }, "and a Winograd entry")
         #endif
+        // Where Winograd fits: even maps, channels in 16s, at least 32x32 pixels.
+        #expect(Winograd.fits(height: 32, width: 32, cin: 16) && Winograd.fits(height: 56, width: 56, cin: 256))
+        #expect(!Winograd.fits(height: 28, width: 28, cin: 512), "below the size")
+        #expect(!Winograd.fits(height: 33, width: 40, cin: 16) && !Winograd.fits(height: 40, width: 33, cin: 16), "odd")
+        #expect(!Winograd.fits(height: 224, width: 224, cin: 4) && !Winograd.fits(height: 64, width: 64, cin: 40), "channels")
     }
 
     @Test func convolutionKernelsMatchTheReference() throws {
@@ -66,6 +78,47 @@ import TestSupport
         }
     }
 
+    /// The Winograd kernels over their own grid (even maps, channels in 16s; the size rule is the
+    /// runtime's, not the kernel's), with tile-row splits as threads cut them. The extremes drive
+    /// the int32 sums past 2^31 before the output transform (all weights 127, activations 255,
+    /// cin 512: 9 x 1143 x 1020 x 512 = 5.4e9) and back: a kernel that did not wrap, or
+    /// saturated, would be wrong there.
+    @Test func winogradKernelsMatchTheReference() throws {
+        var generator = SplitMix64(seed: testSeed("winogradKernelsMatchTheReference"))
+        var cases: [ConvolutionCase] = []
+        for (index, (h, w, cin)) in [(2, 2, 16), (2, 8, 32), (4, 6, 16), (6, 4, 48), (8, 12, 64), (10, 14, 32), (14, 14, 64),
+                                     (4, 4, 256), (2, 4, 512)].enumerated() {
+            let outputs = [1, 5, 16, 17, 31, 32, 48, 64, 19][index]
+            cases.append(KernelGrid.random("winograd", h, w, cin: cin, outputs: outputs, extraChannels: index % 2 * 4,
+                                           inputZeroPoint: index % 3 == 0 ? 114 : 0, using: &generator))
+        }
+        for (weight, activation, biasSign) in [(Int8(127), UInt8(255), Int32(1)), (-127, 255, -1), (127, 0, 1), (-127, 255, 1)] {
+            cases.append(KernelGrid.constant("extreme w=\(weight) a=\(activation)", 2, 4, cin: 512, outputs: 16, weight: weight,
+                                             activation: activation, bias: biasSign * KernelGrid.biasBound(depth: 9 * 512), using: &generator))
+        }
+        // Signs that change from tap to tap (k = tap * 512 + c, so k % 3 moves with the tap too).
+        cases.append(KernelGrid.constant("extreme mixed signs", 4, 4, cin: 512, outputs: 16, weights: [127, -127, 127],
+                                         activation: 255, bias: 0, using: &generator))
+        let winograd = Self.kernels.filter { $0.conv3x3Wino2x2 != nil }
+        if winograd.isEmpty { print("no Winograd kernel runs on this CPU: the Winograd grid is not run") }
+        for testCase in cases.flatMap({ [$0, $0.pairBounded] }) {
+            let expected = testCase.expected
+            let referenceChannels = PackedWeights.roundUp(testCase.outputs, to: 4)
+            for kernel in winograd {
+                let tileRows = testCase.height / 2
+                for split in tileRows < 3 ? [[]] : [[], [1], [tileRows / 2, tileRows / 2 + 1]] {
+                    let output = KernelRunner.winograd(kernel, testCase, tileRowSplit: split)
+                    let wrong = (0..<testCase.height * testCase.width * testCase.cout).filter { index in
+                        let (pixel, channel) = (index / testCase.cout, index % testCase.cout)
+                        let want = channel < testCase.outputs ? expected[pixel * referenceChannels + channel] : KernelRunner.untouched
+                        return output[index] != want
+                    }
+                    #expect(wrong.isEmpty, "\(kernel.name), \(testCase), tile rows split at \(split): \(wrong.count) wrong, first at \(wrong.first ?? -1)")
+                }
+            }
+        }
+    }
+
     /// The pair bound is what makes a vpmaddubsw kernel exact: on weights beyond it (127 next to
     /// 127, activations 255: pair sums of 64,770) it saturates, and the grid sees that.
     @Test func pairKernelsAreWrongWithoutTheBound() {
@@ -73,7 +126,7 @@ import TestSupport
         let unbounded = KernelGrid.constant("beyond the bound", 2, 3, cin: 64, outputs: 16, weight: 127, activation: 255,
                                             bias: 0, using: &generator)
         let expected = unbounded.expected
-        for kernel in Self.kernels where kernel.needsPairBoundedWeights {
+        for kernel in Self.kernels where kernel.needsPairBoundedWeights && kernel.conv3x3 != nil {
             let got = KernelRunner.convolution(kernel, unbounded, rowSplit: [])
             let channels = PackedWeights.roundUp(unbounded.outputs, to: 4)
             let differs = (0..<6 * 16).contains { got[$0 / 16 * unbounded.cout + $0 % 16] != expected[$0 / 16 * channels + $0 % 16] }
@@ -94,7 +147,7 @@ import TestSupport
         let seed = testSeed("linearKernelsMatchTheReference")
         for testCase in KernelGrid.linears(seed: seed) {
             let expected = testCase.expected
-            for kernel in Self.kernels {
+            for kernel in Self.kernels where kernel.linear != nil {
                 for split in outputSplits(testCase.weights.outputs) {
                     let got = KernelRunner.linear(kernel, testCase, split: split)
                     let wrong = expected.indices.filter { got[$0] != expected[$0] }
@@ -122,6 +175,38 @@ enum KernelRunner {
     static let untouched: UInt8 = 0xEE
 
     static func convolution(_ kernel: Kernel, _ testCase: ConvolutionCase, rowSplit: [Int]) -> [UInt8] {
+        let bounds = [0] + rowSplit + [testCase.height]
+        return run(testCase) { params in
+            for piece in 0..<bounds.count - 1 {
+                kernel.conv3x3!(params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+            }
+        }
+    }
+
+    /// A Winograd kernel with the layer's transformed weights, one scratch per piece of the split
+    /// (in tile rows, pairs of output rows), as the runtime's threads use them.
+    static func winograd(_ kernel: Kernel, _ testCase: ConvolutionCase, tileRowSplit: [Int]) -> [UInt8] {
+        let (cin, outputs) = (Int32(testCase.cin), Int32(testCase.outputs))
+        var transformed = [Int16](repeating: 0, count: q8_wino2x2_weights_count(cin, outputs))
+        testCase.convolution.weights.packed.withUnsafeBufferPointer { packed in
+            q8_wino2x2_transform_weights(packed.baseAddress, cin, outputs, &transformed)
+        }
+        let bounds = [0] + tileRowSplit + [testCase.height / 2]
+        let scratchBytes = q8_wino2x2_scratch_bytes(Int32(testCase.width), cin)
+        return run(testCase) { params in
+            transformed.withUnsafeBufferPointer { transformed in
+                for piece in 0..<bounds.count - 1 {
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                    defer { scratch.deallocate() }
+                    kernel.conv3x3Wino2x2!(params, transformed.baseAddress, scratch, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+                }
+            }
+        }
+    }
+
+    /// The kernel parameters of a case: a padded input whose border holds the input zero point,
+    /// an output prefilled with `untouched`, bias and requantization padded to 16 with zeros.
+    private static func run(_ testCase: ConvolutionCase, _ body: (UnsafePointer<q8_conv3x3_params>) -> Void) -> [UInt8] {
         let (h, w, cin, cout) = (testCase.height, testCase.width, testCase.cin, testCase.cout)
         let zeroPoint = UInt8(testCase.convolution.weights.inputQuantization.zeroPoint)
         var padded = [UInt8](repeating: zeroPoint, count: (h + 2) * (w + 2) * cin)
@@ -136,7 +221,6 @@ enum KernelRunner {
         let multipliers = padTo16(testCase.convolution.requantization.map(\.multiplier))
         let shifts = padTo16(testCase.convolution.requantization.map(\.shift))
         var output = [UInt8](repeating: untouched, count: h * w * cout)
-        let bounds = [0] + rowSplit + [h]
         padded.withUnsafeBufferPointer { input in
             weights.packed.withUnsafeBufferPointer { packed in
                 bias.withUnsafeBufferPointer { bias in
@@ -149,9 +233,7 @@ enum KernelRunner {
                                     shift: shifts.baseAddress, outputs: Int32(testCase.outputs), cout: Int32(cout),
                                     output: out.baseAddress, output_row_stride: w * cout,
                                     output_zero_point: testCase.convolution.outputQuantization.zeroPoint)
-                                for piece in 0..<bounds.count - 1 {
-                                    kernel.conv3x3(&params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
-                                }
+                                body(&params)
                             }
                         }
                     }
@@ -175,7 +257,7 @@ enum KernelRunner {
                                                       weights: packed.baseAddress, bias: bias.baseAddress,
                                                       outputs: Int32(weights.outputs), accumulators: out.baseAddress)
                         for piece in 0..<bounds.count - 1 {
-                            kernel.linear(&params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+                            kernel.linear!(&params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
                         }
                     }
                 }

@@ -1,3 +1,4 @@
+import CInt8Kernels
 import Int8Blob
 import QuantCore
 import Testing
@@ -50,25 +51,87 @@ import TestSupport
                               labels: (0..<7).map { "class \($0)" }, layers: layers)
     }
 
+    /// A network where Winograd fits two convolutions: a 32x34 input, 16 -> 32 and 32 -> 19
+    /// channels at full size (the second with a partial 16-block), then direct layers: the first
+    /// (4 padded input channels), one after a pool (16x17, odd), and the linear layers.
+    static func winogradModel(seed: UInt64, pairBounded: Bool = false) -> QuantizedModel {
+        var generator = SplitMix64(seed: seed)
+        let input = ActivationQuantization(scale: 0.018657, zeroPoint: 114)
+        func scale(_ value: Float) -> ActivationQuantization { .init(scale: value, zeroPoint: 0) }
+        var convolutions: [QuantizedConvolution] = []
+        var previous = input
+        for (index, (cin, outputs, outputScale)) in [(3, 16, Float(0.05)), (16, 32, 0.08), (32, 19, 0.1), (19, 8, 0.12)].enumerated() {
+            var convolution = RandomLayers.convolution("features.\(index)", inputChannels: cin, outputs: outputs, input: previous,
+                                                       output: scale(outputScale), using: &generator)
+            if pairBounded { convolution.weights = RandomLayers.pairBounded(convolution.weights) }
+            convolutions.append(convolution)
+            previous = convolution.outputQuantization
+        }
+        let logits = RandomLayers.weights("classifier.0", outputs: 7, depth: 8 * 8 * 8, input: previous, isPadding: { _ in false },
+                                          using: &generator)
+        let layers: [QuantizedLayer] = [
+            .convolution(convolutions[0]), .convolution(convolutions[1]), .convolution(convolutions[2]), .maxPool(name: "pool.0"),
+            .convolution(convolutions[3]), .maxPool(name: "pool.1"), .linear(QuantizedLinear(weights: logits, output: .logits)),
+        ]
+        return QuantizedModel(arch: "vgg_test", target: "generic", calibration: "none",
+                              input: InputSpec(resize: 34, cropHeight: 32, cropWidth: 34, mean: [0.485, 0.456, 0.406],
+                                               std: [0.229, 0.224, 0.225], quantization: input),
+                              labels: (0..<7).map { "class \($0)" }, layers: layers)
+    }
+
+    /// Every kernel list a user can ask for (`VGG_KERNELS`): each kernel alone when it runs every
+    /// layer, otherwise next to the portable kernel, which takes the layers it does not.
+    static var kernelLists: [[Kernel]] {
+        KernelTests.kernels.map { $0.accepts(pairBounded: false) ? [$0] : [$0, Kernel.all.last!] }
+    }
+
     @Test(arguments: [(false, false), (true, false), (true, true)])
     func everyKernelAndThreadCountMatchesTheReference(averagePool: Bool, pairBounded: Bool) throws {
         let seed = testSeed("everyKernelAndThreadCountMatchesTheReference")
         let model = Self.model(seed: seed, averagePool: averagePool, pairBounded: pairBounded)
+        try Self.expectReference(model, height: 12, width: 10, seed: seed) { kernels, network in
+            if pairBounded && kernels[0].conv3x3 != nil { #expect(network.layerKernels.compactMap { $0 }.first == kernels[0]) }
+        }
+    }
+
+    /// The same on a network where the Winograd kernel runs two layers (odd tile-row counts per
+    /// thread at 3 threads: 16 tile rows), generic and pair-bounded.
+    @Test(arguments: [false, true])
+    func winogradLayersMatchTheReference(pairBounded: Bool) throws {
+        let seed = testSeed("winogradLayersMatchTheReference")
+        let model = Self.winogradModel(seed: seed, pairBounded: pairBounded)
+        var sawWinograd = false
+        try Self.expectReference(model, height: 32, width: 34, seed: seed) { kernels, network in
+            let winograd = network.layerKernels.map { $0?.conv3x3Wino2x2 != nil && $0?.conv3x3 == nil }
+            if kernels[0].conv3x3Wino2x2 != nil {
+                #expect(winograd == [false, true, true, false, false, false, false], "\(network.layerKernels.map { $0?.name })")
+                #expect(network.winogradWeightBytes == 2 * (q8_wino2x2_weights_count(16, 32) + q8_wino2x2_weights_count(32, 19)))
+                sawWinograd = true
+            } else {
+                #expect(!winograd.contains(true) && network.winogradWeightBytes == 0)
+            }
+        }
+        if !sawWinograd { print("no Winograd kernel runs on this CPU: Winograd layers not checked") }
+    }
+
+    /// Runs `model` with every kernel list and 1-3 threads on three images (random pixels, all 255,
+    /// all 0) and expects the reference's accumulators and layer outputs, twice over.
+    static func expectReference(_ model: QuantizedModel, height: Int, width: Int, seed: UInt64,
+                                check: ([Kernel], Int8Network) -> Void) throws {
         let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
         var generator = SplitMix64(seed: seed ^ 0xA5A5)
         for image in 0..<3 {
             // Real pixels, and the extremes of the uint8 range.
-            let input: [UInt8] = (0..<12 * 10).flatMap { _ -> [UInt8] in
+            let input: [UInt8] = (0..<height * width).flatMap { _ -> [UInt8] in
                 let pixel = (0..<3).map { _ in image == 1 ? UInt8(255) : image == 2 ? 0 : UInt8(truncatingIfNeeded: generator.next()) }
                 return pixel + [114]
             }
-            let expected = ReferenceExecutor.run(model, input: input, height: 12, width: 10)
-            for kernel in KernelTests.kernels {
-                // A pair kernel runs the layers it accepts, the portable kernel the others.
-                let kernels = kernel.needsPairBoundedWeights ? [kernel, Kernel.all.last!] : [kernel]
+            let expected = ReferenceExecutor.run(model, input: input, height: height, width: width)
+            for kernels in kernelLists {
+                let kernel = kernels[0]
                 for threads in 1...3 {
                     let network = try Int8Network(blob: blob, kernels: kernels, threads: threads)
-                    if pairBounded { #expect(network.layerKernels.compactMap { $0 }.first == kernel) }
+                    check(kernels, network)
                     let got = network.accumulators(input: input)
                     #expect(got == expected.accumulators, "\(kernel.name), \(threads) threads, image \(image): \(got) vs \(expected.accumulators)")
                     // Twice: nothing left over from the previous run changes the result; and the
@@ -104,11 +167,12 @@ import TestSupport
         let plain = try BlobFile(bytes: try BlobWriter.encode(Self.model(seed: 3, averagePool: false)), name: "plain.vq8")
         #expect(flagged.formatVersion == 2 && plain.formatVersion == 1)
         let runnable = Kernel.runnable
-        let general = runnable.first { !$0.needsPairBoundedWeights }!
+        let general = runnable.first { $0.accepts(pairBounded: false) }!
+        let pairOrGeneral = runnable.first { $0.accepts(pairBounded: true) }!
         let network = try Int8Network(blob: flagged, kernels: runnable, threads: 1)
         for (layer, kernel) in zip(flagged.layers, network.layerKernels) {
             switch layer.kind {
-            case .convolution: #expect(layer.pairBounded && kernel == runnable[0], "\(layer.name)")
+            case .convolution: #expect(layer.pairBounded && kernel == pairOrGeneral, "\(layer.name)")
             case .linear, .logits: #expect(!layer.pairBounded && kernel == general, "\(layer.name)")
             default: #expect(kernel == nil)
             }
@@ -116,7 +180,7 @@ import TestSupport
         let plainNetwork = try Int8Network(blob: plain, kernels: runnable, threads: 1)
         #expect(plainNetwork.layerKernels.compactMap { $0 }.allSatisfy { $0 == general })
         #expect(plainNetwork.kernelSummary == general.name)
-        if let pairKernel = runnable.first(where: \.needsPairBoundedWeights) {
+        if let pairKernel = runnable.first(where: { $0.needsPairBoundedWeights && $0.conv3x3 != nil }) {
             #expect(network.kernelSummary == "\(pairKernel.name)+\(general.name)")
             #expect(throws: RuntimeError.self) { try Int8Network(blob: plain, kernels: [pairKernel], threads: 1) }
         } else {

@@ -64,6 +64,22 @@ typedef struct q8_linear_params {
 
 typedef void (*q8_linear_fn)(const q8_linear_params *params, int output_begin, int output_end);
 
+/*
+ * 3x3 convolution by Winograd F(2x2, 3x3), exact (Docs/Numerics.md): the same parameters and
+ * results as q8_conv3x3_fn, plus the layer's transformed weights and a per-thread scratch.
+ * Needs an even width and cin a multiple of 16. Computes output rows [2*tile_row_begin,
+ * 2*tile_row_end) (the height must be even too when the last tile row is asked for).
+ * transformed: q8_wino2x2_weights_count(cin, outputs) int16, from q8_wino2x2_transform_weights.
+ * scratch: q8_wino2x2_scratch_bytes(width, cin) bytes, one per concurrent call.
+ */
+typedef void (*q8_conv3x3_wino_fn)(const q8_conv3x3_params *params, const int16_t *transformed, void *scratch,
+                                   int tile_row_begin, int tile_row_end);
+
+size_t q8_wino2x2_weights_count(int cin, int outputs);
+/* packed: the conv3x3 layout above. Output: [ceil(outputs/16)][16 positions][cin/2][16][2] int16. */
+void q8_wino2x2_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed);
+size_t q8_wino2x2_scratch_bytes(int width, int cin);
+
 /* requantize + clamp of int32 accumulators to uint8, the rule of Docs/Numerics.md. */
 static inline uint8_t q8_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point) {
     int64_t product = (int64_t)acc * (int64_t)multiplier + ((int64_t)1 << (shift - 1));
@@ -99,8 +115,10 @@ enum {
 
 /*
  * One entry of the kernel list. `isa` is the feature set it needs; `weights` the Q8_WEIGHTS_*
- * properties a layer's weights must have for this entry's kernels to be used on it (dispatch is
- * per layer: the first entry the CPU runs whose needs the layer meets).
+ * properties a layer's weights must have for this entry's kernels to be used on it. An entry
+ * may lack some functions (NULL): a Winograd entry has only conv3x3_wino2x2, which runs only
+ * the convolutions it fits (Int8Runtime/Kernels.swift). Dispatch is per layer: the first entry
+ * the CPU runs that has a function for the layer and whose needs the layer meets.
  */
 typedef struct q8_kernel {
     const char *name;
@@ -109,6 +127,8 @@ typedef struct q8_kernel {
     unsigned weights;
     q8_conv3x3_fn conv3x3;
     q8_linear_fn linear;
+    /* Winograd F(2x2, 3x3) conv3x3 (NULL for the direct entries). */
+    q8_conv3x3_wino_fn conv3x3_wino2x2;
 } q8_kernel;
 
 /* All kernels compiled for this architecture, best first; `count` receives the length. */

@@ -5,7 +5,8 @@ static const q8_kernel kernels[] = {
 #if defined(__x86_64__)
     {"avx512vnni", "AVX-512 VNNI", Q8_ISA_AVX512VNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x4c4__avx512vnni, q8_linear_16x4c4__avx512vnni},
     {"avxvnni", "AVX-VNNI", Q8_ISA_AVXVNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x4c4__avxvnni, q8_linear_16x4c4__avxvnni},
-    {"avx2wino", "AVX2, Winograd F(2x2, 3x3) in int16", Q8_ISA_AVX2, Q8_WEIGHTS_ANY, NULL, NULL, q8_conv3x3_wino2x2__avx2},
+    {"avx2wino4", "AVX2, Winograd F(4x4, 3x3) in int16", Q8_ISA_AVX2, Q8_WEIGHTS_ANY, NULL, NULL, NULL, q8_conv3x3_wino4x4__avx2},
+    {"avx2wino", "AVX2, Winograd F(2x2, 3x3) in int16", Q8_ISA_AVX2, Q8_WEIGHTS_ANY, NULL, NULL, q8_conv3x3_wino2x2__avx2, NULL},
     {"avx2pairs", "AVX2 vpmaddubsw, pair-bounded weights", Q8_ISA_AVX2, Q8_WEIGHTS_PAIR_BOUNDED, q8_conv3x3_16x4c4__avx2pairs,
      q8_linear_16x4c4__avx2},
     {"avx2", "AVX2", Q8_ISA_AVX2, Q8_WEIGHTS_ANY, q8_conv3x3_16x4c4__avx2, q8_linear_16x4c4__avx2},

@@ -12,6 +12,8 @@ void q8_linear_16x4c4__avx2(const q8_linear_params *p, int output_begin, int out
 void q8_conv3x3_16x4c4__avx2pairs(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_conv3x3_wino2x2__avx2(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch, int tile_row_begin,
                               int tile_row_end);
+void q8_conv3x3_wino4x4__avx2(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch, int tile_row_begin,
+                              int tile_row_end);
 void q8_conv3x3_16x4c4__avxvnni(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x4c4__avxvnni(const q8_linear_params *p, int output_begin, int output_end);
 void q8_conv3x3_16x4c4__avx512vnni(const q8_conv3x3_params *p, int row_begin, int row_end);

@@ -6,7 +6,7 @@ import QuantCore
 /// The int8 executor: runs an open blob with a list of allowed kernels and a fixed number of
 /// threads. Each conv and linear layer runs the first allowed kernel that accepts it
 /// (`Kernel.choose`): the AVX2 vpmaddubsw kernel only runs layers the blob flags pair-bounded,
-/// the Winograd kernel only convolutions it fits (`Winograd.fits`).
+/// the Winograd kernels only convolutions they fit (`Winograd`).
 ///
 /// Everything is planned once at load: the shape of every map, which of two activation arenas
 /// it lives in, whether it carries a 1-pixel border (a map read by a 3x3 convolution does: the
@@ -17,7 +17,7 @@ import QuantCore
 ///
 /// Between `Boundary.quantizeInput` and `Boundary.dequantizeLogits` everything is integer
 /// arithmetic, bit-exact with `ReferenceExecutor` for every kernel and thread count: threads
-/// split a conv's output rows (pairs of rows for Winograd) or a linear layer's 16-output blocks,
+/// split a conv's output rows (tile rows for Winograd) or a linear layer's 16-output blocks,
 /// and every output value is computed whole by one thread.
 public final class Int8Network: @unchecked Sendable {
     public let blob: BlobFile
@@ -95,8 +95,12 @@ public final class Int8Network: @unchecked Sendable {
                 guard layer.depth == 9 * current.channels else {
                     throw RuntimeError("\(place): depth \(layer.depth) does not match a 3x3 patch of \(current.channels) channels")
                 }
-                let fits = Winograd.fits(height: current.height, width: current.width, cin: current.channels)
-                chosen.append(try choose(LayerTraits(.convolution(winogradFits: fits), pairBounded: layer.pairBounded), place))
+                // The weight bound F(4x4) needs is checked only where its shape fits (one pass over them).
+                let shapeFits = Winograd.fitting(height: current.height, width: current.width, cin: current.channels, weightsFit4x4: true)
+                let weightsFit = shapeFits.contains(.f4x4)
+                    && q8_wino4x4_weights_fit(layer.packedWeights.baseAddress, Int32(current.channels), Int32(layer.outputs)) != 0
+                let fits = Winograd.fitting(height: current.height, width: current.width, cin: current.channels, weightsFit4x4: weightsFit)
+                chosen.append(try choose(LayerTraits(.convolution(winograd: fits), pairBounded: layer.pairBounded), place))
                 let output = MapLayout(height: current.height, width: current.width,
                                        channels: PackedWeights.roundUp(layer.outputs, to: PackedWeights.depthTile),
                                        zeroPoint: UInt8(clamping: layer.outputQuantization!.zeroPoint))
@@ -145,20 +149,27 @@ public final class Int8Network: @unchecked Sendable {
             if case .convolution = planned[index] { maps[index].border = 1 }
         }
         layerKernels = chosen
-        // Winograd layers: transformed weights, and one scratch per thread for the widest of them.
+        // Winograd layers: transformed weights, and one scratch per thread for the largest need.
         var transformed: [UnsafeMutableBufferPointer<Int16>?] = []
         var scratchBytes = 0
         for (index, step) in planned.enumerated() {
-            guard case .convolution(let layer) = step, chosen[index]?.conv3x3 == nil else {
+            guard case .convolution(let layer) = step, let kernel = chosen[index], kernel.conv3x3 == nil else {
                 transformed.append(nil)
                 continue
             }
             let map = maps[index]
-            let cin = Int32(map.channels), outputs = Int32(layer.outputs)
-            let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: q8_wino2x2_weights_count(cin, outputs))
-            q8_wino2x2_transform_weights(layer.packedWeights.baseAddress, cin, outputs, buffer.baseAddress)
+            let (cin, outputs, packed) = (Int32(map.channels), Int32(layer.outputs), layer.packedWeights.baseAddress)
+            let f4 = kernel.conv3x3Wino2x2 == nil
+            let buffer = UnsafeMutableBufferPointer<Int16>.allocate(
+                capacity: f4 ? q8_wino4x4_weights_count(cin, outputs) : q8_wino2x2_weights_count(cin, outputs))
+            if f4 {
+                q8_wino4x4_transform_weights(packed, cin, outputs, buffer.baseAddress)
+            } else {
+                q8_wino2x2_transform_weights(packed, cin, outputs, buffer.baseAddress)
+            }
             transformed.append(buffer)
-            scratchBytes = max(scratchBytes, q8_wino2x2_scratch_bytes(Int32(map.width), cin))
+            let width = Int32(map.width)
+            scratchBytes = max(scratchBytes, f4 ? q8_wino4x4_scratch_bytes(width, cin) : q8_wino2x2_scratch_bytes(width, cin))
         }
         winogradWeights = transformed
         winogradScratch = scratchBytes == 0 ? [] : (0..<threads).map { _ in
@@ -307,9 +318,11 @@ public final class Int8Network: @unchecked Sendable {
                 let job = ConvolutionJob(function: direct, params: params)
                 parallel(count: input.height) { _, rows in job.run(rows) }
             } else {
-                let job = WinogradJob(function: step.kernel!.conv3x3Wino2x2!, params: params,
+                // A Winograd entry has one of the two kernels; its tiles are 2 or 4 rows high.
+                let (function, tile) = step.kernel!.conv3x3Wino2x2.map { ($0, 2) } ?? (step.kernel!.conv3x3Wino4x4!, 4)
+                let job = WinogradJob(function: function, params: params,
                                       transformed: UnsafePointer(step.winogradWeights!.baseAddress!), scratch: winogradScratch)
-                parallel(count: input.height / 2) { piece, tileRows in job.run(tileRows, scratch: piece) }
+                parallel(count: input.height / tile) { piece, tileRows in job.run(tileRows, scratch: piece) }
             }
         case .maxPool:
             output.fillBorder(destination)
@@ -410,7 +423,7 @@ private struct ConvolutionJob: @unchecked Sendable {
     }
 }
 
-/// A Winograd kernel call: tile rows (pairs of output rows), each thread with its own scratch.
+/// A Winograd kernel call: tile rows (2 or 4 output rows), each thread with its own scratch.
 private struct WinogradJob: @unchecked Sendable {
     let function: q8_conv3x3_wino_fn
     var params: q8_conv3x3_params

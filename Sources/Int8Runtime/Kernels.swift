@@ -1,8 +1,8 @@
 import CInt8Kernels
 
 /// One entry of the C kernel list (`CInt8Kernels/kernel_list.c`): for one instruction set, a direct
-/// conv3x3 and a linear kernel, or (a Winograd entry) only a Winograd F(2x2, 3x3) conv3x3, which
-/// runs the convolutions it fits (`Winograd.fits`). The same list drives dispatch, the tests and
+/// conv3x3 and a linear kernel, or (a Winograd entry) only a Winograd F(2x2, 3x3) or F(4x4, 3x3)
+/// conv3x3, which runs the convolutions it fits (`Winograd`). The same list drives dispatch, the tests and
 /// the benchmark.
 public struct Kernel: @unchecked Sendable, Equatable {
     /// Short name, e.g. "avx2" (the `VGG_KERNELS` spelling).
@@ -16,6 +16,7 @@ public struct Kernel: @unchecked Sendable, Equatable {
     let conv3x3: q8_conv3x3_fn?
     let linear: q8_linear_fn?
     let conv3x3Wino2x2: q8_conv3x3_wino_fn?
+    let conv3x3Wino4x4: q8_conv3x3_wino_fn?
 
     public static func == (a: Kernel, b: Kernel) -> Bool { a.name == b.name }
 
@@ -27,7 +28,7 @@ public struct Kernel: @unchecked Sendable, Equatable {
             let entry = list[index]
             return Kernel(name: String(cString: entry.name), isaName: String(cString: entry.isa_name),
                           isa: UInt32(entry.isa), weights: UInt32(entry.weights), conv3x3: entry.conv3x3, linear: entry.linear,
-                          conv3x3Wino2x2: entry.conv3x3_wino2x2)
+                          conv3x3Wino2x2: entry.conv3x3_wino2x2, conv3x3Wino4x4: entry.conv3x3_wino4x4)
         }
     }()
 
@@ -49,7 +50,9 @@ public struct Kernel: @unchecked Sendable, Equatable {
     public func accepts(_ layer: LayerTraits) -> Bool {
         guard !needsPairBoundedWeights || layer.pairBounded else { return false }
         switch layer.kind {
-        case .convolution(let winogradFits): return conv3x3 != nil || (conv3x3Wino2x2 != nil && winogradFits)
+        case .convolution(let winograd):
+            return conv3x3 != nil || (conv3x3Wino2x2 != nil && winograd.contains(.f2x2))
+                || (conv3x3Wino4x4 != nil && winograd.contains(.f4x4))
         case .linear: return linear != nil
         }
     }
@@ -99,8 +102,8 @@ public struct Kernel: @unchecked Sendable, Equatable {
 /// What dispatch needs to know of a layer.
 public struct LayerTraits: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        /// `winogradFits`: `Winograd.fits` holds for the convolution's map and channels.
-        case convolution(winogradFits: Bool)
+        /// `winograd`: the Winograd kernels that fit the convolution (`Winograd`).
+        case convolution(winograd: Winograd)
         case linear
     }
     public var kind: Kind
@@ -112,18 +115,30 @@ public struct LayerTraits: Sendable, Equatable {
     }
 }
 
-/// Where the Winograd F(2x2, 3x3) kernels run (Docs/Kernels.md, "Winograd").
-public enum Winograd {
+/// Which Winograd kernels fit a convolution (Docs/Kernels.md, "Winograd").
+public struct Winograd: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// F(2x2, 3x3): 2x2 output tiles.
+    public static let f2x2 = Winograd(rawValue: 1)
+    /// F(4x4, 3x3): 4x4 output tiles; needs weights that `q8_wino4x4_weights_fit`.
+    public static let f4x4 = Winograd(rawValue: 2)
+
     /// Maps smaller than this many pixels keep the direct kernels: their transformed weights (16
-    /// int16 per 9 int8, 3.6x the bytes) are large for the work they save. With a 224x224 input
-    /// the 224, 112 and 56 layers qualify (6.2 MB for vgg16_bn's, beside 14.7 MB of int8 conv
-    /// weights), the 28 and 14 layers (46 MB if transformed) do not.
+    /// or 36 int16 per 9 int8: 3.6x or 8x the bytes) are large for the work they save. With a
+    /// 224x224 input the 224, 112 and 56 layers qualify (vgg16_bn: 1.7 MB of int8 weights, 14 MB
+    /// transformed for F(4x4)), the 28 and 14 layers (13 MB of int8 weights) do not.
     public static let minimumPixels = 32 * 32
 
-    /// Whether a convolution over a `height` x `width` map of `cin` (padded) channels fits the
-    /// kernels: an even map (whole 2x2 tiles), channels in 16s, and at least `minimumPixels`.
-    public static func fits(height: Int, width: Int, cin: Int) -> Bool {
-        height % 2 == 0 && width % 2 == 0 && cin % 16 == 0 && height * width >= minimumPixels
+    /// The Winograd kernels that fit a convolution over a `height` x `width` map of `cin` (padded)
+    /// channels: channels in 16s, at least `minimumPixels`, and whole tiles (even sides for F(2x2),
+    /// multiples of 4 for F(4x4)); for F(4x4) also `weightsFit4x4`.
+    public static func fitting(height: Int, width: Int, cin: Int, weightsFit4x4: Bool) -> Winograd {
+        guard cin % 16 == 0 && height * width >= minimumPixels else { return [] }
+        var fits: Winograd = []
+        if height % 2 == 0 && width % 2 == 0 { fits.insert(.f2x2) }
+        if height % 4 == 0 && width % 4 == 0 && weightsFit4x4 { fits.insert(.f4x4) }
+        return fits
     }
 }
 

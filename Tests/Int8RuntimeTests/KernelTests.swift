@@ -31,24 +31,30 @@ import TestSupport
         }
         // Per-layer choice: the first kernel with a function for the layer whose weight needs it meets.
         let runnable = Kernel.runnable
-        let direct = LayerTraits(.convolution(winogradFits: false), pairBounded: true)
+        let direct = LayerTraits(.convolution(winograd: []), pairBounded: true)
         #expect(Kernel.choose(from: runnable, for: direct) == runnable.first { $0.conv3x3 != nil })
-        let plain = LayerTraits(.convolution(winogradFits: false), pairBounded: false)
+        let plain = LayerTraits(.convolution(winograd: []), pairBounded: false)
         #expect(Kernel.choose(from: runnable, for: plain) == runnable.first { $0.accepts(pairBounded: false) })
-        let winograd = LayerTraits(.convolution(winogradFits: true), pairBounded: false)
-        #expect(Kernel.choose(from: runnable, for: winograd) == runnable.first { $0.conv3x3Wino2x2 != nil || $0.accepts(pairBounded: false) })
+        let both = LayerTraits(.convolution(winograd: [.f2x2, .f4x4]), pairBounded: false)
+        #expect(Kernel.choose(from: runnable, for: both) == runnable.first { $0.conv3x3Wino4x4 != nil || $0.conv3x3Wino2x2 != nil || $0.isComplete })
+        let f2 = LayerTraits(.convolution(winograd: .f2x2), pairBounded: false)
+        #expect(Kernel.choose(from: runnable, for: f2) == runnable.first { $0.conv3x3Wino2x2 != nil || $0.isComplete })
         let linear = LayerTraits(.linear, pairBounded: false)
         #expect(Kernel.choose(from: runnable, for: linear)?.linear != nil)
         #expect(!best.needsPairBoundedWeights && best.isComplete, "best() is for layers of any weights and shapes")
         #if arch(x86_64)
         #expect(Kernel.all.contains { $0.needsPairBoundedWeights }, "the x86 list has the AVX2 vpmaddubsw kernel")
-        #expect(Kernel.all.contains { $0.conv3x3Wino2x2 != nil && $0.conv3x3 == nil && $0.linear == nil }, "and a Winograd entry")
+        #expect(Kernel.all.contains { $0.conv3x3Wino4x4 != nil && $0.conv3x3 == nil && $0.linear == nil }, "a Winograd F(4x4) entry")
+        #expect(Kernel.all.contains { $0.conv3x3Wino2x2 != nil && $0.conv3x3 == nil && $0.linear == nil }, "a Winograd F(2x2) entry")
         #endif
-        // Where Winograd fits: even maps, channels in 16s, at least 32x32 pixels.
-        #expect(Winograd.fits(height: 32, width: 32, cin: 16) && Winograd.fits(height: 56, width: 56, cin: 256))
-        #expect(!Winograd.fits(height: 28, width: 28, cin: 512), "below the size")
-        #expect(!Winograd.fits(height: 33, width: 40, cin: 16) && !Winograd.fits(height: 40, width: 33, cin: 16), "odd")
-        #expect(!Winograd.fits(height: 224, width: 224, cin: 4) && !Winograd.fits(height: 64, width: 64, cin: 40), "channels")
+        // Where Winograd fits: channels in 16s, at least 32x32 pixels, whole tiles, F(4x4)'s weight bound.
+        #expect(Winograd.fitting(height: 32, width: 32, cin: 16, weightsFit4x4: true) == [.f2x2, .f4x4])
+        #expect(Winograd.fitting(height: 56, width: 56, cin: 256, weightsFit4x4: false) == .f2x2)
+        #expect(Winograd.fitting(height: 34, width: 34, cin: 16, weightsFit4x4: true) == .f2x2, "34 = 2 mod 4")
+        #expect(Winograd.fitting(height: 28, width: 28, cin: 512, weightsFit4x4: true) == [], "below the size")
+        #expect(Winograd.fitting(height: 33, width: 40, cin: 16, weightsFit4x4: true) == [], "odd")
+        #expect(Winograd.fitting(height: 224, width: 224, cin: 4, weightsFit4x4: true) == [], "channels")
+        #expect(Winograd.fitting(height: 64, width: 64, cin: 40, weightsFit4x4: true) == [], "channels")
     }
 
     @Test func convolutionKernelsMatchTheReference() throws {
@@ -78,34 +84,48 @@ import TestSupport
         }
     }
 
-    /// The Winograd kernels over their own grid (even maps, channels in 16s; the size rule is the
-    /// runtime's, not the kernel's), with tile-row splits as threads cut them. The extremes drive
-    /// the int32 sums past 2^31 before the output transform (all weights 127, activations 255,
-    /// cin 512: 9 x 1143 x 1020 x 512 = 5.4e9) and back: a kernel that did not wrap, or
-    /// saturated, would be wrong there.
+    /// The Winograd kernels over their own grid (channels in 16s, maps of whole tiles; the size rule
+    /// is the runtime's, not the kernels'), with tile-row splits as threads cut them. The extremes
+    /// drive the int32 sums past 2^31 before the output transform (all weights 127, activations
+    /// 255, cin 512: 9 x 1143 x 1020 x 512 = 5.4e9 in F(2x2)) and back: a kernel that did not wrap,
+    /// or saturated, would be wrong there. F(4x4) runs only where its weight bound holds, and
+    /// the grid has channels exactly at that bound.
     @Test func winogradKernelsMatchTheReference() throws {
         var generator = SplitMix64(seed: testSeed("winogradKernelsMatchTheReference"))
         var cases: [ConvolutionCase] = []
         for (index, (h, w, cin)) in [(2, 2, 16), (2, 8, 32), (4, 6, 16), (6, 4, 48), (8, 12, 64), (10, 14, 32), (14, 14, 64),
-                                     (4, 4, 256), (2, 4, 512)].enumerated() {
-            let outputs = [1, 5, 16, 17, 31, 32, 48, 64, 19][index]
+                                     (4, 4, 256), (2, 4, 512), (4, 8, 16), (8, 4, 32), (12, 16, 64), (16, 12, 128), (4, 4, 512)].enumerated() {
+            let outputs = [1, 5, 16, 17, 31, 32, 48, 64, 19, 33, 7, 16, 40, 18][index]
             cases.append(KernelGrid.random("winograd", h, w, cin: cin, outputs: outputs, extraChannels: index % 2 * 4,
                                            inputZeroPoint: index % 3 == 0 ? 114 : 0, using: &generator))
         }
         for (weight, activation, biasSign) in [(Int8(127), UInt8(255), Int32(1)), (-127, 255, -1), (127, 0, 1), (-127, 255, 1)] {
-            cases.append(KernelGrid.constant("extreme w=\(weight) a=\(activation)", 2, 4, cin: 512, outputs: 16, weight: weight,
+            cases.append(KernelGrid.constant("extreme w=\(weight) a=\(activation)", 4, 4, cin: 512, outputs: 16, weight: weight,
                                              activation: activation, bias: biasSign * KernelGrid.biasBound(depth: 9 * 512), using: &generator))
         }
         // Signs that change from tap to tap (k = tap * 512 + c, so k % 3 moves with the tap too).
         cases.append(KernelGrid.constant("extreme mixed signs", 4, 4, cin: 512, outputs: 16, weights: [127, -127, 127],
                                          activation: 255, bias: 0, using: &generator))
-        let winograd = Self.kernels.filter { $0.conv3x3Wino2x2 != nil }
+        // F(4x4)'s bound: 255 * (sum of a channel's positive weights) = 2^25 - 2 and its negative twin.
+        for sign in [Int8(1), -1] {
+            cases.append(KernelGrid.constant("at the F(4x4) bound, sign \(sign)", 4, 8, cin: 512, outputs: 16,
+                                             weights: Self.weightsSumming(to: Self.f4Bound, sign: sign, depth: 9 * 512),
+                                             activation: 255, bias: 0, using: &generator))
+        }
+        let winograd = Self.kernels.filter { $0.conv3x3Wino2x2 != nil || $0.conv3x3Wino4x4 != nil }
         if winograd.isEmpty { print("no Winograd kernel runs on this CPU: the Winograd grid is not run") }
+        var f4Cases = 0
         for testCase in cases.flatMap({ [$0, $0.pairBounded] }) {
             let expected = testCase.expected
             let referenceChannels = PackedWeights.roundUp(testCase.outputs, to: 4)
             for kernel in winograd {
-                let tileRows = testCase.height / 2
+                let tile = kernel.conv3x3Wino2x2 != nil ? 2 : 4
+                guard testCase.height % tile == 0 && testCase.width % tile == 0 else { continue }
+                if tile == 4 {
+                    guard KernelRunner.winograd4x4Fits(testCase) else { continue }
+                    f4Cases += 1
+                }
+                let tileRows = testCase.height / tile
                 for split in tileRows < 3 ? [[]] : [[], [1], [tileRows / 2, tileRows / 2 + 1]] {
                     let output = KernelRunner.winograd(kernel, testCase, tileRowSplit: split)
                     let wrong = (0..<testCase.height * testCase.width * testCase.cout).filter { index in
@@ -116,6 +136,48 @@ import TestSupport
                     #expect(wrong.isEmpty, "\(kernel.name), \(testCase), tile rows split at \(split): \(wrong.count) wrong, first at \(wrong.first ?? -1)")
                 }
             }
+        }
+        if winograd.contains(where: { $0.conv3x3Wino4x4 != nil }) {
+            #expect(f4Cases >= 16, "F(4x4) ran on \(f4Cases) cases only")
+        }
+    }
+
+    /// The largest sum of one sign F(4x4) takes: 255 * 131,586 = 2^25 - 2.
+    static let f4Bound = Int((1 << 25) - 1) / 255
+
+    /// A weight row (length `depth`) of 127s and a remainder, times `sign`, summing to `total`
+    /// (with activations 255 the sum is then 255 * total).
+    static func weightsSumming(to total: Int, sign: Int8, depth: Int) -> [Int8] {
+        var row = [Int8](repeating: 0, count: depth)
+        var left = total
+        for k in 0..<depth where k % 4 != 3 && left > 0 {
+            let value = min(left, 127)
+            row[k] = sign * Int8(value)
+            left -= value
+        }
+        precondition(left == 0, "depth too small for the sum")
+        return row
+    }
+
+    /// Beyond F(4x4)'s bound the kernel is wrong (64 * sum wraps), and q8_wino4x4_weights_fit
+    /// says so: the check is what keeps F(4x4) exact.
+    @Test func winograd4x4NeedsItsWeightBound() {
+        var generator = SplitMix64(seed: 11)
+        let at = KernelGrid.constant("at", 4, 4, cin: 512, outputs: 16, weights: Self.weightsSumming(to: Self.f4Bound, sign: 1, depth: 4608),
+                                     activation: 255, bias: 0, using: &generator)
+        let beyond = KernelGrid.constant("beyond", 4, 4, cin: 512, outputs: 16,
+                                         weights: Self.weightsSumming(to: Self.f4Bound + 1, sign: 1, depth: 4608),
+                                         activation: 255, bias: 0, using: &generator)
+        #expect(KernelRunner.winograd4x4Fits(at) && !KernelRunner.winograd4x4Fits(beyond))
+        let negative = KernelGrid.constant("beyond, negative", 4, 4, cin: 512, outputs: 16,
+                                           weights: Self.weightsSumming(to: Self.f4Bound + 1, sign: -1, depth: 4608),
+                                           activation: 255, bias: 0, using: &generator)
+        #expect(!KernelRunner.winograd4x4Fits(negative))
+        for kernel in Self.kernels where kernel.conv3x3Wino4x4 != nil {
+            let got = KernelRunner.winograd(kernel, beyond, tileRowSplit: [])
+            let expected = beyond.expected
+            #expect((0..<16 * 16).contains { got[$0] != expected[$0] },
+                    "\(kernel.name) matched the reference beyond its bound: is the bound check still needed?")
         }
     }
 
@@ -184,23 +246,36 @@ enum KernelRunner {
     }
 
     /// A Winograd kernel with the layer's transformed weights, one scratch per piece of the split
-    /// (in tile rows, pairs of output rows), as the runtime's threads use them.
+    /// (in tile rows of 2 or 4 output rows), as the runtime's threads use them.
     static func winograd(_ kernel: Kernel, _ testCase: ConvolutionCase, tileRowSplit: [Int]) -> [UInt8] {
         let (cin, outputs) = (Int32(testCase.cin), Int32(testCase.outputs))
-        var transformed = [Int16](repeating: 0, count: q8_wino2x2_weights_count(cin, outputs))
+        let f4 = kernel.conv3x3Wino2x2 == nil
+        let function = kernel.conv3x3Wino2x2 ?? kernel.conv3x3Wino4x4!
+        var transformed = [Int16](repeating: 0, count: f4 ? q8_wino4x4_weights_count(cin, outputs) : q8_wino2x2_weights_count(cin, outputs))
         testCase.convolution.weights.packed.withUnsafeBufferPointer { packed in
-            q8_wino2x2_transform_weights(packed.baseAddress, cin, outputs, &transformed)
+            if f4 {
+                q8_wino4x4_transform_weights(packed.baseAddress, cin, outputs, &transformed)
+            } else {
+                q8_wino2x2_transform_weights(packed.baseAddress, cin, outputs, &transformed)
+            }
         }
-        let bounds = [0] + tileRowSplit + [testCase.height / 2]
-        let scratchBytes = q8_wino2x2_scratch_bytes(Int32(testCase.width), cin)
+        let bounds = [0] + tileRowSplit + [testCase.height / (f4 ? 4 : 2)]
+        let width = Int32(testCase.width)
+        let scratchBytes = f4 ? q8_wino4x4_scratch_bytes(width, cin) : q8_wino2x2_scratch_bytes(width, cin)
         return run(testCase) { params in
             transformed.withUnsafeBufferPointer { transformed in
                 for piece in 0..<bounds.count - 1 {
                     let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
                     defer { scratch.deallocate() }
-                    kernel.conv3x3Wino2x2!(params, transformed.baseAddress, scratch, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+                    function(params, transformed.baseAddress, scratch, Int32(bounds[piece]), Int32(bounds[piece + 1]))
                 }
             }
+        }
+    }
+
+    static func winograd4x4Fits(_ testCase: ConvolutionCase) -> Bool {
+        testCase.convolution.weights.packed.withUnsafeBufferPointer {
+            q8_wino4x4_weights_fit($0.baseAddress, Int32(testCase.cin), Int32(testCase.outputs)) != 0
         }
     }
 

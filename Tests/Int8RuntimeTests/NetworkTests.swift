@@ -51,18 +51,25 @@ import TestSupport
                               labels: (0..<7).map { "class \($0)" }, layers: layers)
     }
 
-    /// A network where Winograd fits two convolutions: a 32x34 input, 16 -> 32 and 32 -> 19
-    /// channels at full size (the second with a partial 16-block), then direct layers: the first
-    /// (4 padded input channels), one after a pool (16x17, odd), and the linear layers.
-    static func winogradModel(seed: UInt64, pairBounded: Bool = false) -> QuantizedModel {
+    /// A network where Winograd fits two convolutions: a 68x64 input; 16 -> 32 channels at full
+    /// size (F(4x4) fits), a pool, 32 -> 19 at 34x32 (34 = 2 mod 4: F(2x2) only; a partial
+    /// 16-block); then direct layers: the first (4 padded input channels), one after a second pool
+    /// (17x16), and the logits. `beyondF4`: the 16 -> 32 layer's weights all 127 and cin 128
+    /// instead, beyond F(4x4)'s bound, so it falls to F(2x2).
+    static func winogradModel(seed: UInt64, pairBounded: Bool = false, beyondF4: Bool = false) -> QuantizedModel {
         var generator = SplitMix64(seed: seed)
         let input = ActivationQuantization(scale: 0.018657, zeroPoint: 114)
         func scale(_ value: Float) -> ActivationQuantization { .init(scale: value, zeroPoint: 0) }
         var convolutions: [QuantizedConvolution] = []
         var previous = input
-        for (index, (cin, outputs, outputScale)) in [(3, 16, Float(0.05)), (16, 32, 0.08), (32, 19, 0.1), (19, 8, 0.12)].enumerated() {
+        let first = beyondF4 ? 128 : 16
+        for (index, (cin, outputs, outputScale)) in [(3, first, Float(0.05)), (first, 32, 0.08), (32, 19, 0.1), (19, 8, 0.12)].enumerated() {
             var convolution = RandomLayers.convolution("features.\(index)", inputChannels: cin, outputs: outputs, input: previous,
                                                        output: scale(outputScale), using: &generator)
+            if beyondF4 && index == 1 {
+                let rows = [Int8](repeating: 127, count: outputs * 9 * cin)
+                convolution.weights.packed = PackedWeights.pack(rows, outputs: outputs, depth: 9 * cin)
+            }
             if pairBounded { convolution.weights = RandomLayers.pairBounded(convolution.weights) }
             convolutions.append(convolution)
             previous = convolution.outputQuantization
@@ -70,48 +77,67 @@ import TestSupport
         let logits = RandomLayers.weights("classifier.0", outputs: 7, depth: 8 * 8 * 8, input: previous, isPadding: { _ in false },
                                           using: &generator)
         let layers: [QuantizedLayer] = [
-            .convolution(convolutions[0]), .convolution(convolutions[1]), .convolution(convolutions[2]), .maxPool(name: "pool.0"),
-            .convolution(convolutions[3]), .maxPool(name: "pool.1"), .linear(QuantizedLinear(weights: logits, output: .logits)),
+            .convolution(convolutions[0]), .convolution(convolutions[1]), .maxPool(name: "pool.0"), .convolution(convolutions[2]),
+            .maxPool(name: "pool.1"), .convolution(convolutions[3]), .maxPool(name: "pool.2"),
+            .linear(QuantizedLinear(weights: logits, output: .logits)),
         ]
         return QuantizedModel(arch: "vgg_test", target: "generic", calibration: "none",
-                              input: InputSpec(resize: 34, cropHeight: 32, cropWidth: 34, mean: [0.485, 0.456, 0.406],
+                              input: InputSpec(resize: 68, cropHeight: 68, cropWidth: 64, mean: [0.485, 0.456, 0.406],
                                                std: [0.229, 0.224, 0.225], quantization: input),
                               labels: (0..<7).map { "class \($0)" }, layers: layers)
+    }
+
+    /// Every kernel list and thread count on the Winograd network, generic and pair-bounded: the
+    /// full list runs layer 1 with F(4x4) and layer 3 with F(2x2) (odd tile-row counts per thread
+    /// at 3 threads: 17 tile rows of 4, 17 of 2); a list with only one of them runs what it fits.
+    @Test(arguments: [false, true])
+    func winogradLayersMatchTheReference(pairBounded: Bool) throws {
+        let seed = testSeed("winogradLayersMatchTheReference")
+        let model = Self.winogradModel(seed: seed, pairBounded: pairBounded)
+        var seen: Set<String> = []
+        try Self.expectReference(model, height: 68, width: 64, seed: seed) { kernels, network in
+            let f4 = kernels[0].conv3x3Wino4x4 != nil, f2 = kernels[0].conv3x3Wino2x2 != nil
+            let names = network.layerKernels.map { $0?.name }
+            let direct = Kernel.choose(from: kernels, for: LayerTraits(.convolution(winograd: []), pairBounded: pairBounded))!.name
+            #expect(names[1] == (f4 || f2 ? kernels[0].name : direct), "\(names)")
+            #expect(names[3] == (f2 ? kernels[0].name : direct), "\(names)")
+            let expectedBytes = f4 ? 2 * q8_wino4x4_weights_count(16, 32)
+                : f2 ? 2 * (q8_wino2x2_weights_count(16, 32) + q8_wino2x2_weights_count(32, 19)) : 0
+            #expect(network.winogradWeightBytes == expectedBytes)
+            if f4 || f2 { seen.insert(kernels[0].name) }
+        }
+        // And the full list, as vgg-run chooses: F(4x4) where it fits, F(2x2) where only it does.
+        let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
+        let network = try Int8Network(blob: blob, kernels: Kernel.runnable, threads: 2)
+        let f4 = Kernel.runnable.first { $0.conv3x3Wino4x4 != nil }, f2 = Kernel.runnable.first { $0.conv3x3Wino2x2 != nil }
+        if let f4, let f2 {
+            #expect(network.layerKernels[1] == f4 && network.layerKernels[3] == f2, "\(network.layerKernels.map { $0?.name })")
+        } else {
+            print("no Winograd kernel runs on this CPU: Winograd layers not checked")
+        }
+        #expect(seen.count == [f4, f2].compactMap { $0 }.count)
+    }
+
+    /// Weights beyond F(4x4)'s bound: the layer falls to F(2x2), and the results stay the reference's.
+    @Test func weightsBeyondTheF4BoundFallToF2() throws {
+        let seed = testSeed("weightsBeyondTheF4BoundFallToF2")
+        let model = Self.winogradModel(seed: seed, beyondF4: true)
+        let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
+        guard let f2 = Kernel.runnable.first(where: { $0.conv3x3Wino2x2 != nil }) else {
+            print("no Winograd kernel runs on this CPU: the F(4x4) fallback not checked")
+            return
+        }
+        let network = try Int8Network(blob: blob, kernels: Kernel.runnable, threads: 2)
+        #expect(network.layerKernels[1] == f2, "\(network.layerKernels.map { $0?.name })")
+        var generator = SplitMix64(seed: seed)
+        let input: [UInt8] = (0..<68 * 64).flatMap { _ -> [UInt8] in [255, 255, UInt8(truncatingIfNeeded: generator.next()), 114] }
+        #expect(network.accumulators(input: input) == ReferenceExecutor.run(model, input: input, height: 68, width: 64).accumulators)
     }
 
     /// Every kernel list a user can ask for (`VGG_KERNELS`): each kernel alone when it runs every
     /// layer, otherwise next to the portable kernel, which takes the layers it does not.
     static var kernelLists: [[Kernel]] {
         KernelTests.kernels.map { $0.accepts(pairBounded: false) ? [$0] : [$0, Kernel.all.last!] }
-    }
-
-    @Test(arguments: [(false, false), (true, false), (true, true)])
-    func everyKernelAndThreadCountMatchesTheReference(averagePool: Bool, pairBounded: Bool) throws {
-        let seed = testSeed("everyKernelAndThreadCountMatchesTheReference")
-        let model = Self.model(seed: seed, averagePool: averagePool, pairBounded: pairBounded)
-        try Self.expectReference(model, height: 12, width: 10, seed: seed) { kernels, network in
-            if pairBounded && kernels[0].conv3x3 != nil { #expect(network.layerKernels.compactMap { $0 }.first == kernels[0]) }
-        }
-    }
-
-    /// The same on a network where the Winograd kernel runs two layers (odd tile-row counts per
-    /// thread at 3 threads: 16 tile rows), generic and pair-bounded.
-    @Test(arguments: [false, true])
-    func winogradLayersMatchTheReference(pairBounded: Bool) throws {
-        let seed = testSeed("winogradLayersMatchTheReference")
-        let model = Self.winogradModel(seed: seed, pairBounded: pairBounded)
-        var sawWinograd = false
-        try Self.expectReference(model, height: 32, width: 34, seed: seed) { kernels, network in
-            let winograd = network.layerKernels.map { $0?.conv3x3Wino2x2 != nil && $0?.conv3x3 == nil }
-            if kernels[0].conv3x3Wino2x2 != nil {
-                #expect(winograd == [false, true, true, false, false, false, false], "\(network.layerKernels.map { $0?.name })")
-                #expect(network.winogradWeightBytes == 2 * (q8_wino2x2_weights_count(16, 32) + q8_wino2x2_weights_count(32, 19)))
-                sawWinograd = true
-            } else {
-                #expect(!winograd.contains(true) && network.winogradWeightBytes == 0)
-            }
-        }
-        if !sawWinograd { print("no Winograd kernel runs on this CPU: Winograd layers not checked") }
     }
 
     /// Runs `model` with every kernel list and 1-3 threads on three images (random pixels, all 255,

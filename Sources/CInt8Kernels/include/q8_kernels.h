@@ -80,6 +80,18 @@ size_t q8_wino2x2_weights_count(int cin, int outputs);
 void q8_wino2x2_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed);
 size_t q8_wino2x2_scratch_bytes(int width, int cin);
 
+/*
+ * The same by Winograd F(4x4, 3x3): width and height multiples of 4, and weights for which
+ * q8_wino4x4_weights_fit holds (|sum| < 2^25 for every output channel and input, Docs/Numerics.md).
+ * Computes output rows [4*tile_row_begin, 4*tile_row_end).
+ */
+size_t q8_wino4x4_weights_count(int cin, int outputs);
+/* Output: [ceil(outputs/16)][36 positions][cin/2][16][2] int16. */
+void q8_wino4x4_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed);
+/* 1 when 255 * max(sum of positive weights, -sum of negative ones) < 2^25 for every output channel. */
+int q8_wino4x4_weights_fit(const int8_t *packed, int cin, int outputs);
+size_t q8_wino4x4_scratch_bytes(int width, int cin);
+
 /* requantize + clamp of int32 accumulators to uint8, the rule of Docs/Numerics.md. */
 static inline uint8_t q8_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point) {
     int64_t product = (int64_t)acc * (int64_t)multiplier + ((int64_t)1 << (shift - 1));
@@ -116,7 +128,7 @@ enum {
 /*
  * One entry of the kernel list. `isa` is the feature set it needs; `weights` the Q8_WEIGHTS_*
  * properties a layer's weights must have for this entry's kernels to be used on it. An entry
- * may lack some functions (NULL): a Winograd entry has only conv3x3_wino2x2, which runs only
+ * may lack some functions (NULL): a Winograd entry has only a Winograd conv3x3, which runs only
  * the convolutions it fits (Int8Runtime/Kernels.swift). Dispatch is per layer: the first entry
  * the CPU runs that has a function for the layer and whose needs the layer meets.
  */
@@ -127,8 +139,9 @@ typedef struct q8_kernel {
     unsigned weights;
     q8_conv3x3_fn conv3x3;
     q8_linear_fn linear;
-    /* Winograd F(2x2, 3x3) conv3x3 (NULL for the direct entries). */
+    /* Winograd F(2x2, 3x3) and F(4x4, 3x3) conv3x3 (NULL where the entry has none). */
     q8_conv3x3_wino_fn conv3x3_wino2x2;
+    q8_conv3x3_wino_fn conv3x3_wino4x4;
 } q8_kernel;
 
 /* All kernels compiled for this architecture, best first; `count` receives the length. */

@@ -149,8 +149,10 @@ public final class Int8Network: @unchecked Sendable {
             if case .convolution = planned[index] { maps[index].border = 1 }
         }
         layerKernels = chosen
-        // Winograd layers: transformed weights, and one scratch per thread for the largest need.
+        // Winograd layers: transformed weights (computed by the threads, largest layers first), and
+        // one scratch per thread for the largest need.
         var transformed: [UnsafeMutableBufferPointer<Int16>?] = []
+        var transforms: [WeightTransform] = []
         var scratchBytes = 0
         for (index, step) in planned.enumerated() {
             guard case .convolution(let layer) = step, let kernel = chosen[index], kernel.conv3x3 == nil else {
@@ -158,18 +160,18 @@ public final class Int8Network: @unchecked Sendable {
                 continue
             }
             let map = maps[index]
-            let (cin, outputs, packed) = (Int32(map.channels), Int32(layer.outputs), layer.packedWeights.baseAddress)
+            let (cin, outputs, width) = (Int32(map.channels), Int32(layer.outputs), Int32(map.width))
             let f4 = kernel.conv3x3Wino2x2 == nil
             let buffer = UnsafeMutableBufferPointer<Int16>.allocate(
                 capacity: f4 ? q8_wino4x4_weights_count(cin, outputs) : q8_wino2x2_weights_count(cin, outputs))
-            if f4 {
-                q8_wino4x4_transform_weights(packed, cin, outputs, buffer.baseAddress)
-            } else {
-                q8_wino2x2_transform_weights(packed, cin, outputs, buffer.baseAddress)
-            }
             transformed.append(buffer)
-            let width = Int32(map.width)
+            transforms.append(WeightTransform(f4: f4, packed: layer.packedWeights.baseAddress!, cin: cin, outputs: outputs,
+                                              into: buffer.baseAddress!))
             scratchBytes = max(scratchBytes, f4 ? q8_wino4x4_scratch_bytes(width, cin) : q8_wino2x2_scratch_bytes(width, cin))
+        }
+        let jobs = transforms.sorted { $0.size > $1.size }
+        DispatchQueue.concurrentPerform(iterations: min(threads, jobs.count)) { worker in
+            for job in stride(from: worker, to: jobs.count, by: threads) { jobs[job].run() }
         }
         winogradWeights = transformed
         winogradScratch = scratchBytes == 0 ? [] : (0..<threads).map { _ in
@@ -420,6 +422,23 @@ private struct ConvolutionJob: @unchecked Sendable {
     var params: q8_conv3x3_params
     func run(_ rows: Range<Int>) {
         withUnsafePointer(to: params) { function($0, Int32(rows.lowerBound), Int32(rows.upperBound)) }
+    }
+}
+
+/// One layer's Winograd weight transform (at load).
+private struct WeightTransform: @unchecked Sendable {
+    let f4: Bool
+    let packed: UnsafePointer<Int8>
+    let cin: Int32
+    let outputs: Int32
+    let into: UnsafeMutablePointer<Int16>
+    var size: Int { Int(cin) * Int(outputs) }
+    func run() {
+        if f4 {
+            q8_wino4x4_transform_weights(packed, cin, outputs, into)
+        } else {
+            q8_wino2x2_transform_weights(packed, cin, outputs, into)
+        }
     }
 }
 

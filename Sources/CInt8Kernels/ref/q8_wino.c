@@ -13,79 +13,53 @@ size_t q8_wino2x2_weights_count(int cin, int outputs) {
     return (size_t)((outputs + 15) / 16) * 16 * (size_t)cin * 16;
 }
 
-/* G' x for a column of 3: (2 x0, x0 + x1 + x2, x0 - x1 + x2, 2 x2). */
-static inline void g2(int x0, int x1, int x2, int out[4]) {
-    out[0] = 2 * x0;
-    out[1] = x0 + x1 + x2;
-    out[2] = x0 - x1 + x2;
-    out[3] = 2 * x2;
-}
-
-void q8_wino2x2_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed) {
-    const int blocks = (outputs + 15) / 16;
-    const size_t block_bytes = (size_t)9 * cin * 16; /* packed: [blocks][9*cin/4][16][4] */
-    const size_t position_stride = (size_t)cin * 16; /* transformed: [blocks][16 positions][cin/2][16][2] */
-    for (int b = 0; b < blocks; b++) {
-        const int8_t *w = packed + b * block_bytes;
-        int16_t *u = transformed + (size_t)b * 16 * position_stride;
-        for (int c = 0; c < cin; c++) {
-            for (int o = 0; o < 16; o++) {
-                int g[3][3], t[3][4], column[4];
-                for (int tap = 0; tap < 9; tap++) {
-                    const int k = tap * cin + c;
-                    g[tap / 3][tap % 3] = w[(k / 4) * 64 + o * 4 + k % 4];
-                }
-                for (int e = 0; e < 3; e++) { /* t = G' g, column e of g */
-                    g2(g[0][e], g[1][e], g[2][e], column);
-                    for (int i = 0; i < 4; i++) t[e][i] = column[i];
-                }
-                int16_t *out = u + (size_t)(c / 2) * 32 + o * 2 + c % 2;
-                for (int i = 0; i < 4; i++) { /* U' = t G'^T, row i of t */
-                    g2(t[0][i], t[1][i], t[2][i], column);
-                    for (int j = 0; j < 4; j++) out[(size_t)(i * 4 + j) * position_stride] = (int16_t)column[j];
-                }
-            }
-        }
-    }
-}
-
-/* G' x, F(4x4) rows, for a column of 3. */
-static inline void g4(int x0, int x1, int x2, int out[6]) {
-    out[0] = x0;
-    out[1] = -x0 - x1 - x2;
-    out[2] = -x0 + x1 - x2;
-    out[3] = x0 + 2 * x1 + 4 * x2;
-    out[4] = x0 - 2 * x1 + 4 * x2;
-    out[5] = x2;
-}
-
 size_t q8_wino4x4_weights_count(int cin, int outputs) {
     return (size_t)((outputs + 15) / 16) * 36 * (size_t)cin * 16;
 }
 
-void q8_wino4x4_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed) {
-    const int blocks = (outputs + 15) / 16;
-    const size_t block_bytes = (size_t)9 * cin * 16;
-    const size_t position_stride = (size_t)cin * 16; /* transformed: [blocks][36 positions][cin/2][16][2] */
+static const int g2_rows[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
+static const int g4_rows[6][3] = {{1, 0, 0}, {-1, -1, -1}, {-1, 1, -1}, {1, 2, 4}, {1, -2, 4}, {0, 0, 1}};
+
+/*
+ * U' = G' g G'^T for every (output, input) channel pair, N = 4 or 6 rows of G'. Output layout
+ * [blocks][N*N positions][cin/2][16][2]. Loops run over a block's 16 output channels innermost
+ * (the compiler vectorizes them), and a channel pair's 16 x 2 values of a position are 64
+ * contiguous bytes.
+ */
+static void transform(int N, const int (*rows)[3], const int8_t *packed, int cin, int outputs, int16_t *transformed) {
+    const int blocks = (outputs + 15) / 16, positions = N * N;
+    const size_t block_bytes = (size_t)9 * cin * 16; /* packed: [blocks][9*cin/4][16][4] */
+    const size_t position_stride = (size_t)cin * 16;
     for (int b = 0; b < blocks; b++) {
         const int8_t *w = packed + b * block_bytes;
-        int16_t *u = transformed + (size_t)b * 36 * position_stride;
+        int16_t *u = transformed + (size_t)b * positions * position_stride;
         for (int c = 0; c < cin; c++) {
-            for (int o = 0; o < 16; o++) {
-                int g[3][3], t[3][6], row[6];
-                for (int tap = 0; tap < 9; tap++) {
-                    const int k = tap * cin + c;
-                    g[tap / 3][tap % 3] = w[(k / 4) * 64 + o * 4 + k % 4];
-                }
-                for (int e = 0; e < 3; e++) g4(g[0][e], g[1][e], g[2][e], t[e]);
-                int16_t *out = u + (size_t)(c / 2) * 32 + o * 2 + c % 2;
-                for (int i = 0; i < 6; i++) {
-                    g4(t[0][i], t[1][i], t[2][i], row);
-                    for (int j = 0; j < 6; j++) out[(size_t)(i * 6 + j) * position_stride] = (int16_t)row[j];
-                }
+            int g[3][3][16], t[6][3][16];
+            for (int tap = 0; tap < 9; tap++) {
+                const int k = tap * cin + c;
+                const int8_t *source = w + (size_t)(k / 4) * 64 + k % 4;
+                for (int o = 0; o < 16; o++) g[tap / 3][tap % 3][o] = source[4 * o];
             }
+            for (int i = 0; i < N; i++) /* t = G' g */
+                for (int e = 0; e < 3; e++)
+                    for (int o = 0; o < 16; o++)
+                        t[i][e][o] = rows[i][0] * g[0][e][o] + rows[i][1] * g[1][e][o] + rows[i][2] * g[2][e][o];
+            int16_t *out = u + (size_t)(c / 2) * 32 + c % 2;
+            for (int i = 0; i < N; i++) /* U' = t G'^T */
+                for (int j = 0; j < N; j++)
+                    for (int o = 0; o < 16; o++)
+                        out[(size_t)(i * N + j) * position_stride + 2 * o] =
+                            (int16_t)(rows[j][0] * t[i][0][o] + rows[j][1] * t[i][1][o] + rows[j][2] * t[i][2][o]);
         }
     }
+}
+
+void q8_wino2x2_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed) {
+    transform(4, g2_rows, packed, cin, outputs, transformed);
+}
+
+void q8_wino4x4_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed) {
+    transform(6, g4_rows, packed, cin, outputs, transformed);
 }
 
 int q8_wino4x4_weights_fit(const int8_t *packed, int cin, int outputs) {

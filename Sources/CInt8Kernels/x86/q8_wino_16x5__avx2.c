@@ -42,53 +42,7 @@ enum { TILE = 5 };
 /* V of a chunk of tiles (one position-major block per chunk); 48-192 KiB measured alike. */
 enum { CHUNK_BYTES = 96 * 1024 };
 
-/* Requantization constants of one 16-channel block, per half (as in the avx2pairs kernel). */
-typedef struct {
-    __m256i bias[2];
-    __m256i multiplier_even[2];
-    __m256i multiplier_odd[2];
-    __m256i round_even[2];
-    __m256i round_odd[2];
-    __m256i shift[2];
-} block_constants;
-
-Q8_INLINE void prepare_block(block_constants *k, const int32_t *bias, const int32_t *multiplier, const int32_t *shift) {
-    _Alignas(32) int64_t round[16];
-    _Alignas(32) int32_t shift32[16];
-    for (int c = 0; c < 16; c++) {
-        round[c] = shift[c] >= 1 && shift[c] <= 63 ? (int64_t)1 << (shift[c] - 1) : 0;
-        shift32[c] = (int32_t)((uint32_t)shift[c] - 32u);
-    }
-    for (int h = 0; h < 2; h++) {
-        const __m256i m = _mm256_loadu_si256((const __m256i *)(multiplier + 8 * h));
-        k->bias[h] = _mm256_loadu_si256((const __m256i *)(bias + 8 * h));
-        k->multiplier_even[h] = m;
-        k->multiplier_odd[h] = _mm256_srli_epi64(m, 32);
-        k->round_even[h] = _mm256_setr_epi64x(round[8 * h], round[8 * h + 2], round[8 * h + 4], round[8 * h + 6]);
-        k->round_odd[h] = _mm256_setr_epi64x(round[8 * h + 1], round[8 * h + 3], round[8 * h + 5], round[8 * h + 7]);
-        k->shift[h] = _mm256_load_si256((const __m256i *)(shift32 + 8 * h));
-    }
-}
-
-Q8_INLINE __m256i requantize8(__m256i acc, const block_constants *k, int h) {
-    const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(acc, k->multiplier_even[h]), k->round_even[h]);
-    const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), k->multiplier_odd[h]), k->round_odd[h]);
-    const __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
-    return _mm256_srav_epi32(high, k->shift[h]);
-}
-
-Q8_INLINE void store_pixel(uint8_t *out, __m256i acc0, __m256i acc1, const block_constants *k, __m256i zero_point, int n) {
-    __m256i w = _mm256_permute4x64_epi64(_mm256_packus_epi32(requantize8(acc0, k, 0), requantize8(acc1, k, 1)), 0xD8);
-    w = _mm256_add_epi16(_mm256_min_epu16(w, _mm256_set1_epi16(255)), zero_point);
-    const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
-    if (n == 16) {
-        _mm_storeu_si128((__m128i *)out, b);
-    } else {
-        uint8_t tmp[16];
-        _mm_storeu_si128((__m128i *)tmp, b);
-        memcpy(out, tmp, (size_t)n);
-    }
-}
+#include "avx2_requantize.h"
 
 /* F(2x2) B^T column (or row) transform of 4 values. */
 Q8_INLINE void bt2(const __m256i d[4], __m256i out[4]) {

@@ -49,7 +49,7 @@ echo "== build: $CC ${flags[*]}, SIMDe $simde, kernels from $KDIR -> $OUT/"
         $CC "${flags[@]}" -I "$E" -I "$K/include" -I "$K" -I "$KDIR" -I "$K/x86" -c "$KDIR/q8_16x4c4__$isa.c" -o "$OUT/$isa.o"
     done
     # the driver with the scalar kernel and the emulated list (instead of kernel_list.c, cpu_x86.c)
-    $CC "${flags[@]}" -I "$K/include" -I "$K" -o "$OUT/kernel_test" Tests/ARM/kernel_test.c "$K/ref/q8_16x4c4__scalar.c" \
+    $CC "${flags[@]}" -I "$K/include" -I "$K" -o "$OUT/kernel_test" Tests/ARM/kernel_test.c "$K/ref/q8_16x4c4__scalar.c" "$K/ref/q8_wino.c" \
         "$E/emulated_kernel_list.c" "$OUT/avx512vnni.o" "$OUT/avxvnni.o" -lm
 }
 

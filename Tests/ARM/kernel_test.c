@@ -217,9 +217,26 @@ static int check_untouched(const q8_kernel *k, const conv_case *c, const uint8_t
 /*
  * Runs kernel k on case c with the row range [0, height) cut at `cuts` (ascending, inside),
  * the pieces called in a shuffled order; after every call the rows not yet computed must still
- * be untouched. Returns the output buffer (guarded).
+ * be untouched. Returns the output buffer (guarded), or NULL when k cannot run the case (a
+ * Winograd entry: the map is not whole tiles, cin is not a multiple of 16, or F(4x4)'s weight
+ * bound fails; it then keeps only the cuts at tile rows, and gets its transformed weights and a
+ * guarded scratch as the runtime gives them).
  */
 static uint8_t *run_conv(const q8_kernel *k, const conv_case *c, const int *cuts, int ncuts, kernel_stats *st) {
+    const q8_conv3x3_wino_fn wino = k->conv3x3 ? NULL : k->conv3x3_wino2x2 ? k->conv3x3_wino2x2 : k->conv3x3_wino4x4;
+    const int tile = !wino ? 1 : k->conv3x3_wino2x2 ? 2 : 4;
+    if (!k->conv3x3 && !wino) return NULL;
+    if (wino && (c->height % tile || c->width % tile || c->cin % 16)) return NULL;
+    if (tile == 4 && !q8_wino4x4_weights_fit(c->weights, c->cin, c->outputs)) return NULL;
+    int16_t *transformed = NULL;
+    uint8_t *scratch = NULL;
+    if (wino) {
+        const size_t count = tile == 2 ? q8_wino2x2_weights_count(c->cin, c->outputs) : q8_wino4x4_weights_count(c->cin, c->outputs);
+        transformed = (int16_t *)guarded_alloc(count * sizeof(int16_t));
+        if (tile == 2) q8_wino2x2_transform_weights(c->weights, c->cin, c->outputs, transformed);
+        else q8_wino4x4_transform_weights(c->weights, c->cin, c->outputs, transformed);
+        scratch = guarded_alloc(tile == 2 ? q8_wino2x2_scratch_bytes(c->width, c->cin) : q8_wino4x4_scratch_bytes(c->width, c->cin));
+    }
     const size_t size = conv_output_size(c);
     uint8_t *out = guarded_alloc(size);
     memset(out, SENTINEL, size);
@@ -227,7 +244,8 @@ static uint8_t *run_conv(const q8_kernel *k, const conv_case *c, const int *cuts
     int bounds[8];
     int nb = 0;
     bounds[nb++] = 0;
-    for (int i = 0; i < ncuts; i++) bounds[nb++] = cuts[i];
+    for (int i = 0; i < ncuts; i++)
+        if (cuts[i] % tile == 0) bounds[nb++] = cuts[i];
     bounds[nb++] = c->height;
     const int pieces = nb - 1;
     int order[8];
@@ -244,7 +262,8 @@ static uint8_t *run_conv(const q8_kernel *k, const conv_case *c, const int *cuts
     current_case = c->label;
     for (int i = 0; i < pieces; i++) {
         const int piece = order[i];
-        k->conv3x3(&p, bounds[piece], bounds[piece + 1]);
+        if (wino) wino(&p, transformed, scratch, bounds[piece] / tile, bounds[piece + 1] / tile);
+        else k->conv3x3(&p, bounds[piece], bounds[piece + 1]);
         done[piece] = 1;
         if (pieces > 1 && i + 1 < pieces) {
             /* rows of pieces not run yet: untouched */
@@ -448,7 +467,7 @@ static void test_conv_case(const conv_spec *s) {
         const q8_kernel *k = &kernels[i];
         if (k == scalar_kernel || !supported(k)) continue;
         const uint8_t *got = run_conv(k, &c, cuts, ncuts, &stats[i]);
-        compare_conv(k, &c, got, expected);
+        if (got) compare_conv(k, &c, got, expected);
     }
     guarded_free_all();
 }
@@ -543,7 +562,7 @@ static void test_linear_case(int depth, int outputs, int wmode, int amode, int b
     const int32_t *expected = run_linear(scalar_kernel, &c, bounds, nb, &stats[scalar_kernel - kernels]);
     for (int i = 0; i < kernel_count; i++) {
         const q8_kernel *k = &kernels[i];
-        if (k == scalar_kernel || !supported(k)) continue;
+        if (k == scalar_kernel || !supported(k) || !k->linear) continue;
         const int32_t *got = run_linear(k, &c, bounds, nb, &stats[i]);
         for (int o = 0; o < outputs; o++) {
             if (got[o] != expected[o]) {
@@ -611,6 +630,22 @@ static void random_grid(int quick) {
         }
         test_conv_case(&s);
         conv_cases++;
+    }
+    /* Winograd shapes (whole 2x2 and 4x4 tiles, cin in 16s), when the list has a Winograd entry */
+    int winograd = 0;
+    for (int i = 0; i < kernel_count; i++) winograd |= supported(&kernels[i]) && (kernels[i].conv3x3_wino2x2 || kernels[i].conv3x3_wino4x4);
+    if (winograd) {
+        static const int wshapes[][3] = {{4, 8, 16}, {8, 12, 32}, {12, 4, 64}, {16, 16, 16}, {6, 10, 48}, {4, 4, 512}, {8, 8, 128}};
+        for (int si = 0; si < (int)(sizeof wshapes / sizeof wshapes[0]); si++)
+            for (int oi = 0; oi < nouts; oi += 2) {
+                const uint64_t mode = rng_next() % 10;
+                conv_spec s = {wshapes[si][0], wshapes[si][1], wshapes[si][2], outs[oi], round_up(outs[oi], 4) + (oi % 4 ? 4 : 0),
+                               (rng_next() & 1) ? 114 : 0, mode < 6 ? W_UNIFORM : (int)rng_range(1, W_MODES - 1),
+                               mode < 6 ? A_UNIFORM : (int)rng_range(1, A_MODES - 1), mode < 6 ? B_MODERATE : (int)rng_range(0, B_MODES - 1),
+                               (rng_next() % 3 == 0) ? 16 : 0, (rng_next() % 3 == 0) ? 5 : 0};
+                test_conv_case(&s);
+                conv_cases++;
+            }
     }
     /* a VGG-like first layer: cin 4 (3 channels + 1 padding), 64 outputs, 224-wide rows cut short */
     {
@@ -724,6 +759,7 @@ static int run_case_file(const char *path) {
                 const q8_kernel *k = &kernels[i];
                 if (!supported(k)) continue;
                 const uint8_t *got = run_conv(k, &c, NULL, 0, &stats[i]);
+                if (!got) continue; /* a Winograd entry that does not fit the case */
                 stats[i].conv_cases--; /* counted separately */
                 file_conv[i]++;
                 int bad = 0;
@@ -756,7 +792,7 @@ static int run_case_file(const char *path) {
             const int bounds[2] = {0, c.outputs};
             for (int i = 0; i < kernel_count; i++) {
                 const q8_kernel *k = &kernels[i];
-                if (!supported(k)) continue;
+                if (!supported(k) || !k->linear) continue;
                 const int32_t *got = run_linear(k, &c, bounds, 2, &stats[i]);
                 stats[i].linear_cases--;
                 file_linear[i]++;
@@ -817,7 +853,7 @@ int main(int argc, char **argv) {
     const q8_kernel *pick = NULL;
     scalar_kernel = NULL;
     for (int i = 0; i < kernel_count; i++) {
-        if (!pick && supported(&kernels[i])) pick = &kernels[i];
+        if (!pick && supported(&kernels[i]) && kernels[i].conv3x3 && kernels[i].linear) pick = &kernels[i];
         if (kernels[i].isa == Q8_ISA_SCALAR) scalar_kernel = &kernels[i];
     }
     if (!scalar_kernel || !pick) die("kernel list has no scalar kernel");

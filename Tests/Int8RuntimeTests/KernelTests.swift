@@ -94,8 +94,10 @@ import TestSupport
         var generator = SplitMix64(seed: testSeed("winogradKernelsMatchTheReference"))
         var cases: [ConvolutionCase] = []
         for (index, (h, w, cin)) in [(2, 2, 16), (2, 8, 32), (4, 6, 16), (6, 4, 48), (8, 12, 64), (10, 14, 32), (14, 14, 64),
-                                     (4, 4, 256), (2, 4, 512), (4, 8, 16), (8, 4, 32), (12, 16, 64), (16, 12, 128), (4, 4, 512)].enumerated() {
-            let outputs = [1, 5, 16, 17, 31, 32, 48, 64, 19, 33, 7, 16, 40, 18][index]
+                                     (4, 4, 256), (2, 4, 512), (4, 8, 16), (8, 4, 32), (12, 16, 64), (16, 12, 128), (4, 4, 512),
+                                     (8, 24, 256), (6, 14, 256)].enumerated() {
+            // The last two: chunks of tiles (q8_wino_chunk_tiles: 5 and 10 here) that cross tile rows.
+            let outputs = [1, 5, 16, 17, 31, 32, 48, 64, 19, 33, 7, 16, 40, 18, 17, 20][index]
             cases.append(KernelGrid.random("winograd", h, w, cin: cin, outputs: outputs, extraChannels: index % 2 * 4,
                                            inputZeroPoint: index % 3 == 0 ? 114 : 0, using: &generator))
         }

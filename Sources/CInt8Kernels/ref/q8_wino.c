@@ -7,7 +7,7 @@
  * F(4x4, 3x3): G' = DG, G's rows scaled by d = (4, 6, 6, 24, 24, 1) to integers:
  * [[1,0,0],[-1,-1,-1],[-1,1,-1],[1,2,4],[1,-2,4],[0,0,1]], |U'| <= 7 * 7 * 127 = 6223.
  */
-#include "q8_kernels.h"
+#include "../kernels_internal.h"
 
 size_t q8_wino2x2_weights_count(int cin, int outputs) {
     return (size_t)((outputs + 15) / 16) * 16 * (size_t)cin * 16;
@@ -79,11 +79,17 @@ int q8_wino4x4_weights_fit(const int8_t *packed, int cin, int outputs) {
     return 1;
 }
 
-/* V: [positions][chunk][cin] int16, then M: [positions][chunk][16] int32, chunk <= width/tile. */
+/* V: [positions][chunk][cin] int16, then M: [positions][chunk][16] int32 (q8_wino_chunk_tiles). */
+static size_t scratch_bytes(int positions, int cin) {
+    return (size_t)positions * (size_t)q8_wino_chunk_tiles(positions, cin) * ((size_t)cin * 2 + 16 * 4) + 64;
+}
+
 size_t q8_wino2x2_scratch_bytes(int width, int cin) {
-    return (size_t)16 * (size_t)(width / 2) * ((size_t)cin * 2 + 16 * 4) + 64;
+    (void)width;
+    return scratch_bytes(16, cin);
 }
 
 size_t q8_wino4x4_scratch_bytes(int width, int cin) {
-    return (size_t)36 * (size_t)(width / 4) * ((size_t)cin * 2 + 16 * 4) + 64;
+    (void)width;
+    return scratch_bytes(36, cin);
 }

@@ -39,8 +39,6 @@
 /* Tiles per GEMM register tile: 10 accumulators (measured in L1: 77-79 GMAC/s of int16 products,
  * the vpmaddwd + vpaddd peak; 4 and 6 tiles reached 52-60 and 64-70). */
 enum { TILE = 5 };
-/* V of a chunk of tiles (one position-major block per chunk); 48-192 KiB measured alike. */
-enum { CHUNK_BYTES = 96 * 1024 };
 
 #include "avx2_requantize.h"
 
@@ -69,18 +67,23 @@ Q8_INLINE void bt4(const __m256i d[6], __m256i out[6]) {
 }
 
 /*
- * B^T d B for `tiles` tiles of one tile row, 16 channels at a time, into V [N*N][tiles][cin].
- * `a`: the first tile's top-left input (tiles step by N - 2 pixels; the patch is N x N).
+ * B^T d B for `count` tiles from flat tile index `first` (row-major over the map's tile rows of
+ * `tiles` tiles), 16 channels at a time, into V [N*N][count][cin]. A tile's patch is N x N,
+ * tiles step by N - 2 pixels.
  */
-Q8_INLINE void input_transform(int N, const uint8_t *a, ptrdiff_t row_stride, int cin, int tiles, int16_t *v) {
-    const size_t position_stride = (size_t)tiles * cin;
-    for (int t = 0; t < tiles; t++) {
+Q8_INLINE void input_transform(int N, const q8_conv3x3_params *p, int first, int count, int tiles, int16_t *v) {
+    const int cin = p->cin;
+    const ptrdiff_t row_stride = p->input_row_stride;
+    const size_t position_stride = (size_t)count * cin;
+    for (int t = 0; t < count; t++) {
+        const int ty = (first + t) / tiles, tx = (first + t) % tiles;
+        const uint8_t *a = p->input + (N - 2) * ty * row_stride + (ptrdiff_t)(N - 2) * tx * cin;
         for (int c = 0; c < cin; c += 16) {
             __m256i s[6][6]; /* s[x][i]: column x after the row transform */
             Q8_UNROLL for (int x = 0; x < N; x++) {
                 __m256i d[6];
                 Q8_UNROLL for (int r = 0; r < N; r++)
-                    d[r] = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + r * row_stride + (ptrdiff_t)((N - 2) * t + x) * cin + c)));
+                    d[r] = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(a + r * row_stride + (ptrdiff_t)x * cin + c)));
                 if (N == 4) bt2(d, s[x]); else bt4(d, s[x]);
             }
             int16_t *out = v + (size_t)t * cin + c;
@@ -170,47 +173,45 @@ Q8_INLINE void output_transform(int N, const int32_t *m, size_t m_position_strid
 Q8_INLINE void wino(int N, const q8_conv3x3_params *p, const int16_t *transformed, void *scratch, int tile_row_begin,
                     int tile_row_end) {
     const int R = N - 2, positions = N * N, cin = p->cin, tiles = p->width / R;
-    int chunk = CHUNK_BYTES / (positions * 2 * cin); /* tiles per chunk */
-    chunk = chunk < TILE ? TILE : chunk / TILE * TILE;
-    if (chunk > tiles) chunk = tiles;
+    const int chunk = q8_wino_chunk_tiles(positions, cin); /* tiles per chunk, across tile rows */
     int16_t *v = (int16_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     int32_t *m = (int32_t *)(v + (size_t)positions * chunk * cin);
     const int blocks = (p->outputs + 15) / 16;
     const __m256i zero_point = _mm256_set1_epi16((short)p->output_zero_point);
-    for (int ty = tile_row_begin; ty < tile_row_end; ty++) {
-        for (int t0 = 0; t0 < tiles; t0 += chunk) {
-            const int count = tiles - t0 < chunk ? tiles - t0 : chunk;
-            const size_t position_stride = (size_t)count * cin;
-            input_transform(N, p->input + R * ty * p->input_row_stride + (ptrdiff_t)R * t0 * cin, p->input_row_stride, cin, count, v);
-            for (int b = 0; b < blocks; b++) {
-                block_constants k;
-                prepare_block(&k, p->bias + 16 * b, p->multiplier + 16 * b, p->shift + 16 * b);
-                const int n = p->outputs - 16 * b < 16 ? p->outputs - 16 * b : 16;
-                const int16_t *u = transformed + (size_t)b * positions * cin * 16;
-                for (int q = 0; q < positions; q++, u += 16 * cin) {
-                    const int16_t *vq = v + q * position_stride;
-                    int32_t *mq = m + (size_t)q * count * 16;
-                    int t = 0;
+    const int end = tile_row_end * tiles;
+    for (int first = tile_row_begin * tiles; first < end; first += chunk) {
+        const int count = end - first < chunk ? end - first : chunk;
+        const size_t position_stride = (size_t)count * cin;
+        input_transform(N, p, first, count, tiles, v);
+        for (int b = 0; b < blocks; b++) {
+            block_constants k;
+            prepare_block(&k, p->bias + 16 * b, p->multiplier + 16 * b, p->shift + 16 * b);
+            const int n = p->outputs - 16 * b < 16 ? p->outputs - 16 * b : 16;
+            const int16_t *u = transformed + (size_t)b * positions * cin * 16;
+            for (int q = 0; q < positions; q++, u += 16 * cin) {
+                const int16_t *vq = v + q * position_stride;
+                int32_t *mq = m + (size_t)q * count * 16;
+                int t = 0;
 #define Q8_TILES(P) gemm_tiles(P, vq + (size_t)t * cin, cin, u, mq + t * 16)
-                    for (; t + TILE <= count; t += TILE) Q8_TILES(TILE);
-                    switch (count - t) { /* the remainder, with its own register tile */
-                    case 4: Q8_TILES(4); break;
-                    case 3: Q8_TILES(3); break;
-                    case 2: Q8_TILES(2); break;
-                    case 1: Q8_TILES(1); break;
-                    default: break;
-                    }
+                for (; t + TILE <= count; t += TILE) Q8_TILES(TILE);
+                switch (count - t) { /* the remainder, with its own register tile */
+                case 4: Q8_TILES(4); break;
+                case 3: Q8_TILES(3); break;
+                case 2: Q8_TILES(2); break;
+                case 1: Q8_TILES(1); break;
+                default: break;
+                }
 #undef Q8_TILES
-                }
-                uint8_t *out = p->output + R * ty * p->output_row_stride + (ptrdiff_t)R * t0 * p->cout + 16 * b;
-                for (int t = 0; t < count; t++) {
-                    __m256i lo[4][4], hi[4][4];
-                    output_transform(N, m, (size_t)count * 16, t, 0, k.bias[0], lo);
-                    output_transform(N, m, (size_t)count * 16, t, 1, k.bias[1], hi);
-                    Q8_UNROLL for (int r = 0; r < R; r++)
-                        Q8_UNROLL for (int x = 0; x < R; x++)
-                            store_pixel(out + r * p->output_row_stride + (ptrdiff_t)(R * t + x) * p->cout, lo[r][x], hi[r][x], &k, zero_point, n);
-                }
+            }
+            for (int t = 0; t < count; t++) {
+                const int ty = (first + t) / tiles, tx = (first + t) % tiles;
+                uint8_t *out = p->output + R * ty * p->output_row_stride + (ptrdiff_t)R * tx * p->cout + 16 * b;
+                __m256i lo[4][4], hi[4][4];
+                output_transform(N, m, (size_t)count * 16, t, 0, k.bias[0], lo);
+                output_transform(N, m, (size_t)count * 16, t, 1, k.bias[1], hi);
+                Q8_UNROLL for (int r = 0; r < R; r++)
+                    Q8_UNROLL for (int x = 0; x < R; x++)
+                        store_pixel(out + r * p->output_row_stride + (ptrdiff_t)x * p->cout, lo[r][x], hi[r][x], &k, zero_point, n);
             }
         }
     }

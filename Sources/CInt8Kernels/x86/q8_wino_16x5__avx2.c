@@ -17,8 +17,9 @@
  * runtime uses F(2x2) or a direct kernel where it does not hold. Then >> 6 is exact.
  * Bias and requantization follow as in every kernel: results are bit-identical to the direct ones.
  *
- * Per tile row and thread, in chunks of tiles (V of a chunk about CHUNK_BYTES): (1) the input
- * transform of the chunk into the scratch V [positions][tiles][cin] int16; (2) per 16-channel
+ * Per thread (whole tile rows), in chunks of tiles that may cross tile rows (V of a chunk about
+ * Q8_WINO_CHUNK_BYTES, q8_wino_chunk_tiles): (1) the input transform of the chunk into the
+ * scratch V [positions][tiles][cin] int16; (2) per 16-channel
  * output block and position, an int16 GEMM over cin for TILE tiles at a time (2 vpmaddwd + 2 vpaddd
  * per tile and channel pair, weights [positions][cin/2][16][2] as 2 ymm, the tile's channel pair
  * broadcast) into the scratch M; (3) the output transform, requantization and the stores.

@@ -96,10 +96,11 @@ public final class Int8Network: @unchecked Sendable {
                     throw RuntimeError("\(place): depth \(layer.depth) does not match a 3x3 patch of \(current.channels) channels")
                 }
                 // The weight bound F(4x4) needs is checked only where its shape fits (one pass over them).
-                let shapeFits = Winograd.fitting(height: current.height, width: current.width, cin: current.channels, weightsFit4x4: true)
-                let weightsFit = shapeFits.contains(.f4x4)
-                    && q8_wino4x4_weights_fit(layer.packedWeights.baseAddress, Int32(current.channels), Int32(layer.outputs)) != 0
-                let fits = Winograd.fitting(height: current.height, width: current.width, cin: current.channels, weightsFit4x4: weightsFit)
+                var fits = Winograd.fitting(height: current.height, width: current.width, cin: current.channels)
+                if fits.contains(.f4x4)
+                    && q8_wino4x4_weights_fit(layer.packedWeights.baseAddress, Int32(current.channels), Int32(layer.outputs)) == 0 {
+                    fits.remove(.f4x4)
+                }
                 chosen.append(try choose(LayerTraits(.convolution(winograd: fits), pairBounded: layer.pairBounded), place))
                 let output = MapLayout(height: current.height, width: current.width,
                                        channels: PackedWeights.roundUp(layer.outputs, to: PackedWeights.depthTile),

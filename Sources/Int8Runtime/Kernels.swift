@@ -130,14 +130,15 @@ public struct Winograd: OptionSet, Sendable, Hashable {
     /// transformed for F(4x4)), the 28 and 14 layers (13 MB of int8 weights) do not.
     public static let minimumPixels = 32 * 32
 
-    /// The Winograd kernels that fit a convolution over a `height` x `width` map of `cin` (padded)
-    /// channels: channels in 16s, at least `minimumPixels`, and whole tiles (even sides for F(2x2),
-    /// multiples of 4 for F(4x4)); for F(4x4) also `weightsFit4x4`.
-    public static func fitting(height: Int, width: Int, cin: Int, weightsFit4x4: Bool) -> Winograd {
+    /// The Winograd kernels whose shape needs a convolution over a `height` x `width` map of `cin`
+    /// (padded) channels meets: channels in 16s, at least `minimumPixels`, and whole tiles (even
+    /// sides for F(2x2), multiples of 4 for F(4x4)). F(4x4) also needs weights within its bound,
+    /// which `Int8Network` checks (`q8_wino4x4_weights_fit`).
+    public static func fitting(height: Int, width: Int, cin: Int) -> Winograd {
         guard cin % 16 == 0 && height * width >= minimumPixels else { return [] }
         var fits: Winograd = []
         if height % 2 == 0 && width % 2 == 0 { fits.insert(.f2x2) }
-        if height % 4 == 0 && width % 4 == 0 && weightsFit4x4 { fits.insert(.f4x4) }
+        if height % 4 == 0 && width % 4 == 0 { fits.insert(.f4x4) }
         return fits
     }
 }

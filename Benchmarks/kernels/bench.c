@@ -102,8 +102,8 @@ int main(int argc, char **argv) {
             }
             /* A Winograd entry: its transformed weights and scratch, on the shapes it fits. */
             const q8_kernel *K = &kernels[k];
-            const q8_conv3x3_wino_fn wino = K->conv3x3 ? NULL : K->conv3x3_wino2x2 ? K->conv3x3_wino2x2 : K->conv3x3_wino4x4;
-            const int tile = K->conv3x3_wino2x2 ? 2 : 4;
+            const q8_conv3x3_wino_fn wino = K->conv3x3 ? NULL : K->conv3x3_wino;
+            const int tile = K->wino_tile;
             if (wino && (sh.height % tile || sh.width % tile || sh.cin % 16 ||
                          (tile == 4 && !q8_wino4x4_weights_fit(weights, sh.cin, sh.outputs)))) {
                 printf("%-10s %-18s does not fit this shape\n", K->name, name);
@@ -112,10 +112,9 @@ int main(int argc, char **argv) {
             int16_t *transformed = NULL;
             void *scratch = NULL;
             if (wino) {
-                transformed = malloc(2 * (tile == 2 ? q8_wino2x2_weights_count(sh.cin, sh.outputs) : q8_wino4x4_weights_count(sh.cin, sh.outputs)));
-                if (tile == 2) q8_wino2x2_transform_weights(weights, sh.cin, sh.outputs, transformed);
-                else q8_wino4x4_transform_weights(weights, sh.cin, sh.outputs, transformed);
-                scratch = malloc(tile == 2 ? q8_wino2x2_scratch_bytes(sh.width, sh.cin) : q8_wino4x4_scratch_bytes(sh.width, sh.cin));
+                transformed = malloc(2 * q8_wino_weights_count(tile, sh.cin, sh.outputs));
+                q8_wino_transform_weights(tile, weights, sh.cin, sh.outputs, transformed);
+                scratch = malloc(q8_wino_scratch_bytes(tile, sh.cin));
             }
 #define Q8_RUN() (wino ? wino(&p, transformed, scratch, 0, sh.height / tile) : K->conv3x3(&p, 0, sh.height))
             double seconds[MAX_RUNS], ratio[MAX_RUNS], best = 1e30;

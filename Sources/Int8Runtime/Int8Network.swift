@@ -45,8 +45,6 @@ public final class Int8Network: @unchecked Sendable {
     private let inputMap: MapLayout
     /// Scale of every map (index 0: the input), for `observe`.
     private let mapScales: [Float]
-    /// Per planned step: the transformed weights of a layer the Winograd kernel runs.
-    private let winogradWeights: [UnsafeMutableBufferPointer<Int16>?]
     /// One scratch per thread for the Winograd kernel (empty when no layer uses it).
     private let winogradScratch: [UnsafeMutableRawPointer]
 
@@ -161,20 +159,17 @@ public final class Int8Network: @unchecked Sendable {
                 continue
             }
             let map = maps[index]
-            let (cin, outputs, width) = (Int32(map.channels), Int32(layer.outputs), Int32(map.width))
-            let f4 = kernel.conv3x3Wino2x2 == nil
-            let buffer = UnsafeMutableBufferPointer<Int16>.allocate(
-                capacity: f4 ? q8_wino4x4_weights_count(cin, outputs) : q8_wino2x2_weights_count(cin, outputs))
+            let (cin, outputs, tile) = (Int32(map.channels), Int32(layer.outputs), Int32(kernel.winograd.tile))
+            let buffer = UnsafeMutableBufferPointer<Int16>.allocate(capacity: q8_wino_weights_count(tile, cin, outputs))
             transformed.append(buffer)
-            transforms.append(WeightTransform(f4: f4, packed: layer.packedWeights.baseAddress!, cin: cin, outputs: outputs,
+            transforms.append(WeightTransform(tile: tile, packed: layer.packedWeights.baseAddress!, cin: cin, outputs: outputs,
                                               into: buffer.baseAddress!))
-            scratchBytes = max(scratchBytes, f4 ? q8_wino4x4_scratch_bytes(width, cin) : q8_wino2x2_scratch_bytes(width, cin))
+            scratchBytes = max(scratchBytes, q8_wino_scratch_bytes(tile, cin))
         }
         let jobs = transforms.sorted { $0.size > $1.size }
         DispatchQueue.concurrentPerform(iterations: min(threads, jobs.count)) { worker in
             for job in stride(from: worker, to: jobs.count, by: threads) { jobs[job].run() }
         }
-        winogradWeights = transformed
         winogradScratch = scratchBytes == 0 ? [] : (0..<threads).map { _ in
             UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
         }
@@ -213,10 +208,10 @@ public final class Int8Network: @unchecked Sendable {
     }
 
     /// Bytes of transformed weights the Winograd layers hold (beside the blob's int8 weights).
-    public var winogradWeightBytes: Int { winogradWeights.reduce(0) { $0 + ($1?.count ?? 0) * 2 } }
+    public var winogradWeightBytes: Int { steps.reduce(0) { $0 + ($1.winogradWeights?.count ?? 0) * 2 } }
 
     deinit {
-        winogradWeights.forEach { $0?.deallocate() }
+        steps.forEach { $0.winogradWeights?.deallocate() }
         winogradScratch.forEach { $0.deallocate() }
         arenas.forEach { $0.deallocate() }
         accumulatorBuffer.deallocate()
@@ -321,9 +316,8 @@ public final class Int8Network: @unchecked Sendable {
                 let job = ConvolutionJob(function: direct, params: params)
                 parallel(count: input.height) { _, rows in job.run(rows) }
             } else {
-                // A Winograd entry has one of the two kernels; its tiles are 2 or 4 rows high.
-                let (function, tile) = step.kernel!.conv3x3Wino2x2.map { ($0, 2) } ?? (step.kernel!.conv3x3Wino4x4!, 4)
-                let job = WinogradJob(function: function, params: params,
+                let tile = step.kernel!.winograd.tile
+                let job = WinogradJob(function: step.kernel!.conv3x3Wino!, params: params,
                                       transformed: UnsafePointer(step.winogradWeights!.baseAddress!), scratch: winogradScratch)
                 parallel(count: input.height / tile) { piece, tileRows in job.run(tileRows, scratch: piece) }
             }
@@ -428,19 +422,13 @@ private struct ConvolutionJob: @unchecked Sendable {
 
 /// One layer's Winograd weight transform (at load).
 private struct WeightTransform: @unchecked Sendable {
-    let f4: Bool
+    let tile: Int32
     let packed: UnsafePointer<Int8>
     let cin: Int32
     let outputs: Int32
     let into: UnsafeMutablePointer<Int16>
     var size: Int { Int(cin) * Int(outputs) }
-    func run() {
-        if f4 {
-            q8_wino4x4_transform_weights(packed, cin, outputs, into)
-        } else {
-            q8_wino2x2_transform_weights(packed, cin, outputs, into)
-        }
-    }
+    func run() { q8_wino_transform_weights(tile, packed, cin, outputs, into) }
 }
 
 /// A Winograd kernel call: tile rows (2 or 4 output rows), each thread with its own scratch.

@@ -15,8 +15,9 @@ public struct Kernel: @unchecked Sendable, Equatable {
     public let weights: UInt32
     let conv3x3: q8_conv3x3_fn?
     let linear: q8_linear_fn?
-    let conv3x3Wino2x2: q8_conv3x3_wino_fn?
-    let conv3x3Wino4x4: q8_conv3x3_wino_fn?
+    let conv3x3Wino: q8_conv3x3_wino_fn?
+    /// The Winograd variant of `conv3x3Wino` (`[]` for a direct entry).
+    public let winograd: Winograd
 
     public static func == (a: Kernel, b: Kernel) -> Bool { a.name == b.name }
 
@@ -28,7 +29,8 @@ public struct Kernel: @unchecked Sendable, Equatable {
             let entry = list[index]
             return Kernel(name: String(cString: entry.name), isaName: String(cString: entry.isa_name),
                           isa: UInt32(entry.isa), weights: UInt32(entry.weights), conv3x3: entry.conv3x3, linear: entry.linear,
-                          conv3x3Wino2x2: entry.conv3x3_wino2x2, conv3x3Wino4x4: entry.conv3x3_wino4x4)
+                          conv3x3Wino: entry.conv3x3_wino,
+                          winograd: entry.conv3x3_wino == nil ? [] : entry.wino_tile == 4 ? .f4x4 : .f2x2)
         }
     }()
 
@@ -50,9 +52,7 @@ public struct Kernel: @unchecked Sendable, Equatable {
     public func accepts(_ layer: LayerTraits) -> Bool {
         guard !needsPairBoundedWeights || layer.pairBounded else { return false }
         switch layer.kind {
-        case .convolution(let winograd):
-            return conv3x3 != nil || (conv3x3Wino2x2 != nil && winograd.contains(.f2x2))
-                || (conv3x3Wino4x4 != nil && winograd.contains(.f4x4))
+        case .convolution(let fits): return conv3x3 != nil || (!winograd.isEmpty && fits.isSuperset(of: winograd))
         case .linear: return linear != nil
         }
     }
@@ -123,6 +123,9 @@ public struct Winograd: OptionSet, Sendable, Hashable {
     public static let f2x2 = Winograd(rawValue: 1)
     /// F(4x4, 3x3): 4x4 output tiles; needs weights that `q8_wino4x4_weights_fit`.
     public static let f4x4 = Winograd(rawValue: 2)
+
+    /// The output tile's side of a single variant: 2 or 4 (the C functions' `tile`).
+    public var tile: Int { self == .f4x4 ? 4 : 2 }
 
     /// Maps smaller than this many pixels keep the direct kernels: their transformed weights (16
     /// or 36 int16 per 9 int8: 3.6x or 8x the bytes) are large for the work they save. With a

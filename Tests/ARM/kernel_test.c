@@ -223,19 +223,17 @@ static int check_untouched(const q8_kernel *k, const conv_case *c, const uint8_t
  * guarded scratch as the runtime gives them).
  */
 static uint8_t *run_conv(const q8_kernel *k, const conv_case *c, const int *cuts, int ncuts, kernel_stats *st) {
-    const q8_conv3x3_wino_fn wino = k->conv3x3 ? NULL : k->conv3x3_wino2x2 ? k->conv3x3_wino2x2 : k->conv3x3_wino4x4;
-    const int tile = !wino ? 1 : k->conv3x3_wino2x2 ? 2 : 4;
+    const q8_conv3x3_wino_fn wino = k->conv3x3 ? NULL : k->conv3x3_wino;
+    const int tile = wino ? k->wino_tile : 1;
     if (!k->conv3x3 && !wino) return NULL;
     if (wino && (c->height % tile || c->width % tile || c->cin % 16)) return NULL;
     if (tile == 4 && !q8_wino4x4_weights_fit(c->weights, c->cin, c->outputs)) return NULL;
     int16_t *transformed = NULL;
     uint8_t *scratch = NULL;
     if (wino) {
-        const size_t count = tile == 2 ? q8_wino2x2_weights_count(c->cin, c->outputs) : q8_wino4x4_weights_count(c->cin, c->outputs);
-        transformed = (int16_t *)guarded_alloc(count * sizeof(int16_t));
-        if (tile == 2) q8_wino2x2_transform_weights(c->weights, c->cin, c->outputs, transformed);
-        else q8_wino4x4_transform_weights(c->weights, c->cin, c->outputs, transformed);
-        scratch = guarded_alloc(tile == 2 ? q8_wino2x2_scratch_bytes(c->width, c->cin) : q8_wino4x4_scratch_bytes(c->width, c->cin));
+        transformed = (int16_t *)guarded_alloc(q8_wino_weights_count(tile, c->cin, c->outputs) * sizeof(int16_t));
+        q8_wino_transform_weights(tile, c->weights, c->cin, c->outputs, transformed);
+        scratch = guarded_alloc(q8_wino_scratch_bytes(tile, c->cin));
     }
     const size_t size = conv_output_size(c);
     uint8_t *out = guarded_alloc(size);
@@ -633,7 +631,7 @@ static void random_grid(int quick) {
     }
     /* Winograd shapes (whole 2x2 and 4x4 tiles, cin in 16s), when the list has a Winograd entry */
     int winograd = 0;
-    for (int i = 0; i < kernel_count; i++) winograd |= supported(&kernels[i]) && (kernels[i].conv3x3_wino2x2 || kernels[i].conv3x3_wino4x4);
+    for (int i = 0; i < kernel_count; i++) winograd |= supported(&kernels[i]) && kernels[i].conv3x3_wino;
     if (winograd) {
         static const int wshapes[][3] = {{4, 8, 16}, {8, 12, 32}, {12, 4, 64}, {16, 16, 16}, {6, 10, 48}, {4, 4, 512}, {8, 8, 128}};
         for (int si = 0; si < (int)(sizeof wshapes / sizeof wshapes[0]); si++)

@@ -36,16 +36,16 @@ import TestSupport
         let plain = LayerTraits(.convolution(winograd: []), pairBounded: false)
         #expect(Kernel.choose(from: runnable, for: plain) == runnable.first { $0.accepts(pairBounded: false) })
         let both = LayerTraits(.convolution(winograd: [.f2x2, .f4x4]), pairBounded: false)
-        #expect(Kernel.choose(from: runnable, for: both) == runnable.first { $0.conv3x3Wino4x4 != nil || $0.conv3x3Wino2x2 != nil || $0.isComplete })
+        #expect(Kernel.choose(from: runnable, for: both) == runnable.first { !$0.winograd.isEmpty || $0.isComplete })
         let f2 = LayerTraits(.convolution(winograd: .f2x2), pairBounded: false)
-        #expect(Kernel.choose(from: runnable, for: f2) == runnable.first { $0.conv3x3Wino2x2 != nil || $0.isComplete })
+        #expect(Kernel.choose(from: runnable, for: f2) == runnable.first { $0.winograd == .f2x2 || $0.isComplete })
         let linear = LayerTraits(.linear, pairBounded: false)
         #expect(Kernel.choose(from: runnable, for: linear)?.linear != nil)
         #expect(!best.needsPairBoundedWeights && best.isComplete, "best() is for layers of any weights and shapes")
         #if arch(x86_64)
         #expect(Kernel.all.contains { $0.needsPairBoundedWeights }, "the x86 list has the AVX2 vpmaddubsw kernel")
-        #expect(Kernel.all.contains { $0.conv3x3Wino4x4 != nil && $0.conv3x3 == nil && $0.linear == nil }, "a Winograd F(4x4) entry")
-        #expect(Kernel.all.contains { $0.conv3x3Wino2x2 != nil && $0.conv3x3 == nil && $0.linear == nil }, "a Winograd F(2x2) entry")
+        #expect(Kernel.all.contains { $0.winograd == .f4x4 && $0.conv3x3Wino != nil && $0.conv3x3 == nil && $0.linear == nil }, "a Winograd F(4x4) entry")
+        #expect(Kernel.all.contains { $0.winograd == .f2x2 && $0.conv3x3Wino != nil && $0.conv3x3 == nil && $0.linear == nil }, "a Winograd F(2x2) entry")
         #endif
         // Where Winograd's shape needs hold: channels in 16s, at least 32x32 pixels, whole tiles
         // (F(4x4)'s weight bound: winograd4x4NeedsItsWeightBound, NetworkTests).
@@ -113,14 +113,14 @@ import TestSupport
                                              weights: Self.weightsSumming(to: Self.f4Bound, sign: sign, depth: 9 * 512),
                                              activation: 255, bias: 0, using: &generator))
         }
-        let winograd = Self.kernels.filter { $0.conv3x3Wino2x2 != nil || $0.conv3x3Wino4x4 != nil }
+        let winograd = Self.kernels.filter { !$0.winograd.isEmpty }
         if winograd.isEmpty { print("no Winograd kernel runs on this CPU: the Winograd grid is not run") }
         var f4Cases = 0
         for testCase in cases.flatMap({ [$0, $0.pairBounded] }) {
             let expected = testCase.expected
             let referenceChannels = PackedWeights.roundUp(testCase.outputs, to: 4)
             for kernel in winograd {
-                let tile = kernel.conv3x3Wino2x2 != nil ? 2 : 4
+                let tile = kernel.winograd.tile
                 guard testCase.height % tile == 0 && testCase.width % tile == 0 else { continue }
                 if tile == 4 {
                     guard KernelRunner.winograd4x4Fits(testCase) else { continue }
@@ -138,7 +138,7 @@ import TestSupport
                 }
             }
         }
-        if winograd.contains(where: { $0.conv3x3Wino4x4 != nil }) {
+        if winograd.contains(where: { $0.winograd == .f4x4 }) {
             #expect(f4Cases >= 16, "F(4x4) ran on \(f4Cases) cases only")
         }
     }
@@ -174,7 +174,7 @@ import TestSupport
                                            weights: Self.weightsSumming(to: Self.f4Bound + 1, sign: -1, depth: 4608),
                                            activation: 255, bias: 0, using: &generator)
         #expect(!KernelRunner.winograd4x4Fits(negative))
-        for kernel in Self.kernels where kernel.conv3x3Wino4x4 != nil {
+        for kernel in Self.kernels where kernel.winograd == .f4x4 {
             let got = KernelRunner.winograd(kernel, beyond, tileRowSplit: [])
             let expected = beyond.expected
             #expect((0..<16 * 16).contains { got[$0] != expected[$0] },
@@ -249,26 +249,19 @@ enum KernelRunner {
     /// A Winograd kernel with the layer's transformed weights, one scratch per piece of the split
     /// (in tile rows of 2 or 4 output rows), as the runtime's threads use them.
     static func winograd(_ kernel: Kernel, _ testCase: ConvolutionCase, tileRowSplit: [Int]) -> [UInt8] {
-        let (cin, outputs) = (Int32(testCase.cin), Int32(testCase.outputs))
-        let f4 = kernel.conv3x3Wino2x2 == nil
-        let function = kernel.conv3x3Wino2x2 ?? kernel.conv3x3Wino4x4!
-        var transformed = [Int16](repeating: 0, count: f4 ? q8_wino4x4_weights_count(cin, outputs) : q8_wino2x2_weights_count(cin, outputs))
+        let (cin, outputs, tile) = (Int32(testCase.cin), Int32(testCase.outputs), Int32(kernel.winograd.tile))
+        var transformed = [Int16](repeating: 0, count: q8_wino_weights_count(tile, cin, outputs))
         testCase.convolution.weights.packed.withUnsafeBufferPointer { packed in
-            if f4 {
-                q8_wino4x4_transform_weights(packed.baseAddress, cin, outputs, &transformed)
-            } else {
-                q8_wino2x2_transform_weights(packed.baseAddress, cin, outputs, &transformed)
-            }
+            q8_wino_transform_weights(tile, packed.baseAddress, cin, outputs, &transformed)
         }
-        let bounds = [0] + tileRowSplit + [testCase.height / (f4 ? 4 : 2)]
-        let width = Int32(testCase.width)
-        let scratchBytes = f4 ? q8_wino4x4_scratch_bytes(width, cin) : q8_wino2x2_scratch_bytes(width, cin)
+        let bounds = [0] + tileRowSplit + [testCase.height / Int(tile)]
+        let scratchBytes = q8_wino_scratch_bytes(tile, cin)
         return run(testCase) { params in
             transformed.withUnsafeBufferPointer { transformed in
                 for piece in 0..<bounds.count - 1 {
                     let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
                     defer { scratch.deallocate() }
-                    function(params, transformed.baseAddress, scratch, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+                    kernel.conv3x3Wino!(params, transformed.baseAddress, scratch, Int32(bounds[piece]), Int32(bounds[piece + 1]))
                 }
             }
         }

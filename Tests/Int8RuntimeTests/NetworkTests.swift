@@ -96,20 +96,20 @@ import TestSupport
         let model = Self.winogradModel(seed: seed, pairBounded: pairBounded)
         var seen: Set<String> = []
         try Self.expectReference(model, height: 68, width: 64, seed: seed) { kernels, network in
-            let f4 = kernels[0].conv3x3Wino4x4 != nil, f2 = kernels[0].conv3x3Wino2x2 != nil
+            let f4 = kernels[0].winograd == .f4x4, f2 = kernels[0].winograd == .f2x2
             let names = network.layerKernels.map { $0?.name }
             let direct = Kernel.choose(from: kernels, for: LayerTraits(.convolution(winograd: []), pairBounded: pairBounded))!.name
             #expect(names[1] == (f4 || f2 ? kernels[0].name : direct), "\(names)")
             #expect(names[3] == (f2 ? kernels[0].name : direct), "\(names)")
-            let expectedBytes = f4 ? 2 * q8_wino4x4_weights_count(16, 32)
-                : f2 ? 2 * (q8_wino2x2_weights_count(16, 32) + q8_wino2x2_weights_count(32, 19)) : 0
+            let expectedBytes = f4 ? 2 * q8_wino_weights_count(4, 16, 32)
+                : f2 ? 2 * (q8_wino_weights_count(2, 16, 32) + q8_wino_weights_count(2, 32, 19)) : 0
             #expect(network.winogradWeightBytes == expectedBytes)
             if f4 || f2 { seen.insert(kernels[0].name) }
         }
         // And the full list, as vgg-run chooses: F(4x4) where it fits, F(2x2) where only it does.
         let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
         let network = try Int8Network(blob: blob, kernels: Kernel.runnable, threads: 2)
-        let f4 = Kernel.runnable.first { $0.conv3x3Wino4x4 != nil }, f2 = Kernel.runnable.first { $0.conv3x3Wino2x2 != nil }
+        let f4 = Kernel.runnable.first { $0.winograd == .f4x4 }, f2 = Kernel.runnable.first { $0.winograd == .f2x2 }
         if let f4, let f2 {
             #expect(network.layerKernels[1] == f4 && network.layerKernels[3] == f2, "\(network.layerKernels.map { $0?.name })")
         } else {
@@ -123,7 +123,7 @@ import TestSupport
         let seed = testSeed("weightsBeyondTheF4BoundFallToF2")
         let model = Self.winogradModel(seed: seed, beyondF4: true)
         let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
-        guard let f2 = Kernel.runnable.first(where: { $0.conv3x3Wino2x2 != nil }) else {
+        guard let f2 = Kernel.runnable.first(where: { $0.winograd == .f2x2 }) else {
             print("no Winograd kernel runs on this CPU: the F(4x4) fallback not checked")
             return
         }

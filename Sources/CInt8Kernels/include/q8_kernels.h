@@ -65,32 +65,24 @@ typedef struct q8_linear_params {
 typedef void (*q8_linear_fn)(const q8_linear_params *params, int output_begin, int output_end);
 
 /*
- * 3x3 convolution by Winograd F(2x2, 3x3), exact (Docs/Numerics.md): the same parameters and
- * results as q8_conv3x3_fn, plus the layer's transformed weights and a per-thread scratch.
- * Needs an even width and cin a multiple of 16. Computes output rows [2*tile_row_begin,
- * 2*tile_row_end) (the height must be even too when the last tile row is asked for).
- * transformed: q8_wino2x2_weights_count(cin, outputs) int16, from q8_wino2x2_transform_weights.
- * scratch: q8_wino2x2_scratch_bytes(width, cin) bytes, one per concurrent call.
+ * 3x3 convolution by Winograd F(2x2, 3x3) or F(4x4, 3x3), exact (Docs/Numerics.md): the same
+ * parameters and results as q8_conv3x3_fn, plus the layer's transformed weights and a per-thread
+ * scratch. `tile` (2 or 4) is the output tile's side: width and height must be multiples of it
+ * (the height when the last tile row is asked for), cin a multiple of 16; F(4x4) also needs
+ * weights for which q8_wino4x4_weights_fit holds. Computes output rows
+ * [tile*tile_row_begin, tile*tile_row_end).
+ * transformed: q8_wino_weights_count(tile, cin, outputs) int16, from q8_wino_transform_weights.
+ * scratch: q8_wino_scratch_bytes(tile, cin) bytes, one per concurrent call.
  */
 typedef void (*q8_conv3x3_wino_fn)(const q8_conv3x3_params *params, const int16_t *transformed, void *scratch,
                                    int tile_row_begin, int tile_row_end);
 
-size_t q8_wino2x2_weights_count(int cin, int outputs);
-/* packed: the conv3x3 layout above. Output: [ceil(outputs/16)][16 positions][cin/2][16][2] int16. */
-void q8_wino2x2_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed);
-size_t q8_wino2x2_scratch_bytes(int width, int cin);
-
-/*
- * The same by Winograd F(4x4, 3x3): width and height multiples of 4, and weights for which
- * q8_wino4x4_weights_fit holds (|sum| < 2^25 for every output channel and input, Docs/Numerics.md).
- * Computes output rows [4*tile_row_begin, 4*tile_row_end).
- */
-size_t q8_wino4x4_weights_count(int cin, int outputs);
-/* Output: [ceil(outputs/16)][36 positions][cin/2][16][2] int16. */
-void q8_wino4x4_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed);
+size_t q8_wino_weights_count(int tile, int cin, int outputs);
+/* packed: the conv3x3 layout above. Output: [ceil(outputs/16)][(tile+2)^2 positions][cin/2][16][2] int16. */
+void q8_wino_transform_weights(int tile, const int8_t *packed, int cin, int outputs, int16_t *transformed);
+size_t q8_wino_scratch_bytes(int tile, int cin);
 /* 1 when 255 * max(sum of positive weights, -sum of negative ones) < 2^25 for every output channel. */
 int q8_wino4x4_weights_fit(const int8_t *packed, int cin, int outputs);
-size_t q8_wino4x4_scratch_bytes(int width, int cin);
 
 /* requantize + clamp of int32 accumulators to uint8, the rule of Docs/Numerics.md. */
 static inline uint8_t q8_requantize(int32_t acc, int32_t multiplier, int32_t shift, int32_t zero_point) {
@@ -139,9 +131,9 @@ typedef struct q8_kernel {
     unsigned weights;
     q8_conv3x3_fn conv3x3;
     q8_linear_fn linear;
-    /* Winograd F(2x2, 3x3) and F(4x4, 3x3) conv3x3 (NULL where the entry has none). */
-    q8_conv3x3_wino_fn conv3x3_wino2x2;
-    q8_conv3x3_wino_fn conv3x3_wino4x4;
+    /* A Winograd conv3x3 (NULL for the direct entries) and its output tile's side, 2 or 4. */
+    q8_conv3x3_wino_fn conv3x3_wino;
+    int wino_tile;
 } q8_kernel;
 
 /* All kernels compiled for this architecture, best first; `count` receives the length. */

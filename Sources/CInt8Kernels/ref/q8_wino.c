@@ -9,12 +9,8 @@
  */
 #include "../kernels_internal.h"
 
-size_t q8_wino2x2_weights_count(int cin, int outputs) {
-    return (size_t)((outputs + 15) / 16) * 16 * (size_t)cin * 16;
-}
-
-size_t q8_wino4x4_weights_count(int cin, int outputs) {
-    return (size_t)((outputs + 15) / 16) * 36 * (size_t)cin * 16;
+size_t q8_wino_weights_count(int tile, int cin, int outputs) {
+    return (size_t)((outputs + 15) / 16) * (size_t)((tile + 2) * (tile + 2)) * (size_t)cin * 16;
 }
 
 static const int g2_rows[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
@@ -54,12 +50,9 @@ static void transform(int N, const int (*rows)[3], const int8_t *packed, int cin
     }
 }
 
-void q8_wino2x2_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed) {
-    transform(4, g2_rows, packed, cin, outputs, transformed);
-}
-
-void q8_wino4x4_transform_weights(const int8_t *packed, int cin, int outputs, int16_t *transformed) {
-    transform(6, g4_rows, packed, cin, outputs, transformed);
+void q8_wino_transform_weights(int tile, const int8_t *packed, int cin, int outputs, int16_t *transformed) {
+    if (tile == 2) transform(4, g2_rows, packed, cin, outputs, transformed);
+    else transform(6, g4_rows, packed, cin, outputs, transformed);
 }
 
 int q8_wino4x4_weights_fit(const int8_t *packed, int cin, int outputs) {
@@ -80,16 +73,7 @@ int q8_wino4x4_weights_fit(const int8_t *packed, int cin, int outputs) {
 }
 
 /* V: [positions][chunk][cin] int16, then M: [positions][chunk][16] int32 (q8_wino_chunk_tiles). */
-static size_t scratch_bytes(int positions, int cin) {
+size_t q8_wino_scratch_bytes(int tile, int cin) {
+    const int positions = (tile + 2) * (tile + 2);
     return (size_t)positions * (size_t)q8_wino_chunk_tiles(positions, cin) * ((size_t)cin * 2 + 16 * 4) + 64;
-}
-
-size_t q8_wino2x2_scratch_bytes(int width, int cin) {
-    (void)width;
-    return scratch_bytes(16, cin);
-}
-
-size_t q8_wino4x4_scratch_bytes(int width, int cin) {
-    (void)width;
-    return scratch_bytes(36, cin);
 }

@@ -3,13 +3,13 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build links (Debian/Ubuntu names).
 APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libsimde-dev
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libsimde-dev debootstrap file binutils
 # OpenBLAS 0.3.21 misdetects some CPUs (AMD Zen 3) and falls back to slow kernels; the tools
 # re-exec themselves with the right core, this only makes `make` runs explicit about it.
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test test-arm demo bench-peak fixtures clean
+.PHONY: all deps build test test-arm cross-aarch64 test-aarch64 dist test-dist demo bench-peak fixtures clean
 
 all: build
 
@@ -43,6 +43,10 @@ test: deps
 	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS)
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
+	Scripts/cross-aarch64.sh build
+	Scripts/test-aarch64-e2e.sh
+	Scripts/dist.sh
+	Scripts/test-dist.sh
 
 ## test-arm: the ARM kernels under qemu-aarch64 (cortex-a53, cortex-a76, max) against the Swift reference
 test-arm: deps
@@ -50,6 +54,27 @@ test-arm: deps
 	@mkdir -p .build/arm
 	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS) --filter KernelCaseFileTests
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
+
+## cross-aarch64: vgg-run for aarch64 Linux with Debian 13's Swift, into .build/aarch64/ (root; the
+## toolchain is cached in $(VGG_CROSS_CACHE), default /var/cache/vgg-int8/cross-aarch64)
+cross-aarch64: deps
+	Scripts/cross-aarch64.sh build
+
+## test-aarch64: the cross-built vgg-run under qemu-aarch64 (4 CPUs x 1, 2, 4 threads) against the x86 build
+test-aarch64: deps cross-aarch64
+	$(SWIFT) build $(TEST_FLAGS) --product vgg-quantize
+	$(SWIFT) build $(TEST_FLAGS) --product vgg-run
+	Scripts/test-aarch64-e2e.sh
+
+## dist: dist/vgg-run-VERSION-{aarch64,x86_64}-linux.tar.gz and SHA256SUMS
+dist: deps
+	Scripts/dist.sh
+
+## test-dist: check the archives as a user receives them
+test-dist: deps
+	$(SWIFT) build $(TEST_FLAGS) --product vgg-quantize
+	$(SWIFT) build $(TEST_FLAGS) --product vgg-run
+	Scripts/test-dist.sh
 
 ## demo: the main job on the bundled defaults
 DIGITS := Tests/Fixtures/digits
@@ -108,4 +133,4 @@ fixtures:
 	$(FIXTURE_PYTHON) Scripts/fixtures/images.py
 
 clean:
-	rm -rf .build out
+	rm -rf .build out dist

@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.0
 // The VGG int8 deployment toolchain.
 //
 // Two worlds, kept apart by module boundaries (see Docs/Architecture.md):

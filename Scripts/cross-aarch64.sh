@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Cross-build vgg-run for aarch64-unknown-linux-gnu on an x86-64 Debian machine (`make cross-aarch64`),
+# with Debian 13 (trixie)'s packaged Swift, from Debian's packages only (Docs/Deploying.md).
+#
+#   Scripts/cross-aarch64.sh setup    make the toolchain (once per machine; later runs reuse it)
+#   Scripts/cross-aarch64.sh build    setup, then build vgg-run into .build/aarch64/
+#   Scripts/cross-aarch64.sh sysroot  print the aarch64 sysroot (for qemu-aarch64 -L)
+#   Scripts/cross-aarch64.sh swift-version   print the cross compiler's version
+#
+# The toolchain lives outside the clone, in $VGG_CROSS_CACHE (default /var/cache/vgg-int8/cross-aarch64):
+#   root/                    a trixie (amd64) root made by debootstrap: trixie's swiftlang needs
+#                            glibc 2.38+, Debian 12 has 2.36, so the compiler runs chrooted there
+#   root/opt/aarch64-sysroot the target: trixie's arm64 glibc, libpng, libjpeg and swiftlang's
+#                            aarch64 stdlib (its lib/swift and lib/swift_static)
+#   root/opt/swift-sdks/     a Swift SDK bundle naming that sysroot and the lld linker
+#   root/var/cache/apt/archives, root/opt/arm64-debs   the downloaded packages
+# Each step leaves a stamp; a second run on the same machine downloads nothing. Delete the folder
+# to start over (never while a build runs).
+#
+# The chroot's mounts (/dev, /proc, the clone at /src, /opt/swift-packages read-only when it
+# exists) live in a private mount namespace (unshare), so they vanish with the process and the
+# cache never holds a live mount.
+#
+# Needs root (debootstrap, chroot, mounts). Environment: VGG_CROSS_CACHE, DEBIAN_MIRROR (default:
+# the first Debian URI in /etc/apt/sources.list.d/*.sources, else deb.debian.org).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+SRC=$(pwd)
+CACHE=${VGG_CROSS_CACHE:-/var/cache/vgg-int8/cross-aarch64}
+ROOT=$CACHE/root
+SYSROOT_IN=/opt/aarch64-sysroot           # as the chroot sees it
+SYSROOT=$ROOT$SYSROOT_IN                  # as this machine sees it
+SDK_NAME=debian13-aarch64
+TRIPLE=aarch64-unknown-linux-gnu
+SCRATCH=.build/aarch64                    # inside the clone
+SUITE=trixie
+
+# The compiler and what the manifest link needs, inside the trixie root (amd64).
+HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates)
+# The target sysroot (arm64). Headers and link-time libraries of everything vgg-run links.
+TARGET_PACKAGES=(swiftlang libc6 libc6-dev linux-libc-dev libgcc-s1 libgcc-14-dev libstdc++6 libstdc++-14-dev
+                 libatomic1 zlib1g zlib1g-dev libpng16-16t64 libpng-dev libjpeg62-turbo libjpeg62-turbo-dev
+                 libcrypt1 libcrypt-dev libuuid1 libicu76 libxml2)
+
+fail() { echo "cross-aarch64: $*" >&2; exit 1; }
+step() { echo "== cross-aarch64: $*"; }
+
+mirror() {
+    if [ -n "${DEBIAN_MIRROR:-}" ]; then echo "$DEBIAN_MIRROR"; return; fi
+    local uri
+    uri=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security | head -1 || true)
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# Runs a shell command in the trixie root, with /dev, /proc, the clone (/src) and the local
+# package mirror mounted in a private namespace.
+in_root() {
+    local binds="mount --rbind /dev '$ROOT/dev' && mount -t proc proc '$ROOT/proc'"
+    binds+=" && mkdir -p '$ROOT/src' && mount --bind '$SRC' '$ROOT/src'"
+    if [ -d /opt/swift-packages ]; then
+        binds+=" && mkdir -p '$ROOT/opt/swift-packages' && mount --bind -o ro /opt/swift-packages '$ROOT/opt/swift-packages'"
+        binds+=" && mount -o remount,bind,ro '$ROOT/opt/swift-packages'"
+    fi
+    unshare --mount --propagation private -- sh -c "$binds && exec chroot '$ROOT' /usr/bin/env -i \
+        PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive /bin/bash -c \"\$0\"" "$1"
+}
+
+require_tools() {
+    [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot and mounts); run: sudo make cross-aarch64"
+    local missing=()
+    for tool in debootstrap unshare chroot; do command -v $tool >/dev/null || missing+=($tool); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        [ -x "$(command -v apt-get)" ] || fail "missing ${missing[*]} and no apt-get to install them"
+        step "installing debootstrap"
+        apt-get install -y -qq debootstrap >/dev/null || fail "could not get package debootstrap (apt-get install debootstrap)"
+    fi
+}
+
+make_root() {
+    [ -f "$ROOT/.vgg-root-ready" ] && return
+    require_tools
+    local url; url=$(mirror)
+    step "debootstrap $SUITE (minbase, amd64) from $url into $ROOT"
+    rm -rf "$ROOT"
+    mkdir -p "$CACHE"
+    if ! debootstrap --variant=minbase "$SUITE" "$ROOT" "$url" > "$CACHE/debootstrap.log" 2>&1; then
+        tail -5 "$CACHE/debootstrap.log" >&2
+        fail "could not get Debian $SUITE's base packages from $url (debootstrap; log: $CACHE/debootstrap.log)"
+    fi
+    touch "$ROOT/.vgg-root-ready"
+}
+
+install_compiler() {
+    [ -f "$ROOT/.vgg-compiler-ready" ] && return
+    step "apt-get install ${HOST_PACKAGES[*]} (amd64, in the $SUITE root; about 540 MB)"
+    in_root "apt-get update -qq" || fail "could not read the package lists of $SUITE from $(mirror)"
+    for package in "${HOST_PACKAGES[@]}"; do
+        in_root "apt-get install -y -qq --no-install-recommends $package >/dev/null" \
+            || fail "could not get package $package ($SUITE, amd64)"
+    done
+    # SwiftPM resolves github.com through git; where this machine keeps local copies, use them.
+    if [ -d /opt/swift-packages ]; then
+        in_root "git config --system url./opt/swift-packages/.insteadOf https://github.com/"
+    fi
+    in_root "swift --version" | head -1
+    touch "$ROOT/.vgg-compiler-ready"
+}
+
+make_sysroot() {
+    [ -f "$SYSROOT/.vgg-sysroot-ready" ] && return
+    step "sysroot: ${#TARGET_PACKAGES[@]} arm64 packages of $SUITE into $SYSROOT"
+    in_root "dpkg --add-architecture arm64 && apt-get update -qq" || fail "could not read $SUITE's arm64 package lists"
+    mkdir -p "$ROOT/opt/arm64-debs"
+    for package in "${TARGET_PACKAGES[@]}"; do
+        if ! ls "$ROOT/opt/arm64-debs/${package}_"*_arm64.deb "$ROOT/opt/arm64-debs/${package}_"*_all.deb >/dev/null 2>&1; then
+            in_root "cd /opt/arm64-debs && apt-get download -qq -o APT::Sandbox::User=root $package:arm64 2>/dev/null || apt-get download -qq -o APT::Sandbox::User=root $package" \
+                || fail "could not get package $package:arm64 ($SUITE)"
+        fi
+    done
+    rm -rf "$SYSROOT"
+    mkdir -p "$SYSROOT"
+    local extract="$CACHE/extract"
+    for deb in "$ROOT"/opt/arm64-debs/*.deb; do
+        case $(basename "$deb") in
+            swiftlang_*)
+                # Only the aarch64 stdlib and clang's resource headers; not the aarch64 compiler.
+                rm -rf "$extract" && mkdir -p "$extract"
+                dpkg-deb -x "$deb" "$extract"
+                mkdir -p "$SYSROOT/usr/libexec/swift/lib"
+                for part in swift swift_static clang; do
+                    cp -a "$extract/usr/libexec/swift/lib/$part" "$SYSROOT/usr/libexec/swift/lib/"
+                done
+                rm -rf "$extract" ;;
+            *) dpkg-deb -x "$deb" "$SYSROOT" ;;
+        esac
+    done
+    # merged /usr: the program interpreter is /lib/ld-linux-aarch64.so.1
+    [ -e "$SYSROOT/lib" ] || ln -s usr/lib "$SYSROOT/lib"
+    # (clang reads an SDKSettings.json of every sysroot it is given; an empty one says "plain")
+    echo '{}' > "$SYSROOT/SDKSettings.json"
+    write_sdk
+    touch "$SYSROOT/.vgg-sysroot-ready"
+}
+
+# A Swift SDK bundle (SwiftPM's --swift-sdks-path/--swift-sdk): the sysroot, the stdlib inside
+# it, and lld (shipped with swiftlang): the default ld does not know aarch64.
+write_sdk() {
+    local bundle="$ROOT/opt/swift-sdks/$SDK_NAME.artifactbundle"
+    local variant="$bundle/$SDK_NAME/$TRIPLE"
+    mkdir -p "$variant"
+    cat > "$bundle/info.json" <<EOF
+{
+  "schemaVersion": "1.0",
+  "artifacts": {
+    "$SDK_NAME": {
+      "type": "swiftSDK",
+      "version": "1",
+      "variants": [{ "path": "$SDK_NAME/$TRIPLE", "supportedTriples": ["x86_64-unknown-linux-gnu", "x86_64-pc-linux-gnu"] }]
+    }
+  }
+}
+EOF
+    cat > "$variant/swift-sdk.json" <<EOF
+{
+  "schemaVersion": "4.0",
+  "targetTriples": {
+    "$TRIPLE": {
+      "sdkRootPath": "$SYSROOT_IN",
+      "swiftResourcesPath": "$SYSROOT_IN/usr/libexec/swift/lib/swift",
+      "swiftStaticResourcesPath": "$SYSROOT_IN/usr/libexec/swift/lib/swift_static",
+      "toolsetPaths": ["toolset.json"]
+    }
+  }
+}
+EOF
+    cat > "$variant/toolset.json" <<EOF
+{
+  "schemaVersion": "1.0",
+  "linker": { "path": "/usr/libexec/swift/bin/ld.lld" },
+  "swiftCompiler": { "extraCLIOptions": ["-use-ld=lld"] }
+}
+EOF
+}
+
+setup() {
+    require_tools
+    make_root
+    install_compiler
+    make_sysroot
+}
+
+build() {
+    setup
+    step "swift build -c release --product vgg-run --swift-sdk $SDK_NAME --static-swift-stdlib (scratch $SCRATCH)"
+    in_root "cd /src && swift build -c release --product vgg-run --scratch-path $SCRATCH \
+        --swift-sdks-path /opt/swift-sdks --swift-sdk $SDK_NAME --static-swift-stdlib" \
+        || fail "the aarch64 build failed (above)"
+    local bin=$SCRATCH/$TRIPLE/release/vgg-run
+    [ -x "$bin" ] || fail "no binary at $bin after the build"
+    step "$bin: $(file -b "$bin" | cut -d, -f1-2)"
+}
+
+case ${1:-build} in
+    setup) setup ;;
+    build) build ;;
+    sysroot) echo "$SYSROOT" ;;
+    swift-version) in_root "swift --version 2>&1" | grep -o 'Swift version [^ ]* ([^)]*)' ;;
+    *) fail "usage: $0 setup|build|sysroot|swift-version" ;;
+esac

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The whole runtime on emulated ARM (part of `make test`): the cross-built vgg-run
+# (Scripts/cross-aarch64.sh) under qemu-aarch64 on four CPUs and three thread counts, against the
+# x86 build on the same blobs and images.
+#
+# Asserts, for every CPU x threads x blob:
+#   - the int8 logits (--logits-out) are byte-identical to x86's, and so is the printed top-k;
+#   - dispatch picks the expected kernel (--json "kernel"): neon on cortex-a53 and cortex-a72
+#     (ARMv8.0, no dot product), neondot on cortex-a76 and max;
+#   - --benchmark with --json reports a median and every layer;
+# and, once per CPU, that a truncated blob, a corrupt blob and undecodable images give the same
+# one-line error and exit status as on x86, and that VGG_KERNELS naming a kernel the CPU lacks
+# is one line naming what it has.
+#
+# Environment: X86_BIN (default .build/test/release: vgg-quantize and vgg-run for x86),
+#   ARM_VGG_RUN (default .build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run),
+#   AARCH64_SYSROOT (default: Scripts/cross-aarch64.sh sysroot), QEMU_AARCH64 (default qemu-aarch64),
+#   E2E_CPUS (default "cortex-a53 cortex-a72 cortex-a76 max"), E2E_THREADS (default "1 2 4").
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+X86_BIN=${X86_BIN:-.build/test/release}
+ARM=${ARM_VGG_RUN:-.build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run}
+SYSROOT=${AARCH64_SYSROOT:-$(Scripts/cross-aarch64.sh sysroot)}
+QEMU=${QEMU_AARCH64:-qemu-aarch64}
+CPUS=${E2E_CPUS:-cortex-a53 cortex-a72 cortex-a76 max}
+THREADS=${E2E_THREADS:-1 2 4}
+OUT=.build/aarch64-e2e
+F=Tests/Fixtures
+
+for tool in "$X86_BIN/vgg-quantize" "$X86_BIN/vgg-run" "$ARM"; do
+    [ -x "$tool" ] || { echo "test-aarch64-e2e: $tool not built (make test builds it)" >&2; exit 1; }
+done
+[ -d "$SYSROOT/usr/lib/aarch64-linux-gnu" ] || { echo "test-aarch64-e2e: no aarch64 sysroot at $SYSROOT (make cross-aarch64)" >&2; exit 1; }
+command -v "$QEMU" >/dev/null || { echo "test-aarch64-e2e: $QEMU not found (apt-get install qemu-user)" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+start=$(date +%s)
+failures=0
+passed=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { passed=$((passed + 1)); }
+arm() { local cpu=$1; shift; "$QEMU" -cpu "$cpu" -L "$SYSROOT" "$ARM" "$@"; }
+expected_kernel() { case $1 in cortex-a53|cortex-a72) echo neon ;; *) echo neondot ;; esac; }
+json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+echo "== blobs, by the x86 vgg-quantize"
+digits=(--weights $F/digits/vgg11_bn-digits.pth --calibration $F/digits/calibration --labels $F/digits/labels.txt
+        --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234)
+quantize() { "$X86_BIN/vgg-quantize" "$@" > /dev/null 2> $OUT/quantize.log || { cat $OUT/quantize.log >&2; exit 1; }; }
+quantize "${digits[@]}" --target generic -o $OUT/digits.vq8
+quantize "${digits[@]}" --target x86_64-avx2 -o $OUT/digits-pairs.vq8
+# vgg16_bn at reduced width (seeded random weights), at the full 224x224 input
+quantize --arch vgg16_bn --weights $F/models/vgg16_bn.pth --calibration Calibration --calibration-count 4 \
+    --target rpi4 -o $OUT/vgg16_bn.vq8
+ls -l $OUT/*.vq8 | awk '{print "  " $NF ": " $5 " bytes"}'
+
+# blob name -> images (PNG and JPEG, colour and grey)
+declare -A images=(
+    [digits]="$F/digits/heldout/0000.png $F/digits/heldout/0001.png $F/digits/heldout/0002.png $F/images/cat_small.jpg"
+    [digits-pairs]="$F/digits/heldout/0003.png $F/images/chelsea.jpg"
+    [vgg16_bn]="$F/images/astronaut.jpg $F/images/coffee.png $F/images/cmyk.jpg $F/images/bilevel.png"
+)
+blobs=(digits digits-pairs vgg16_bn)
+
+echo "== x86 logits"
+for blob in "${blobs[@]}"; do
+    # shellcheck disable=SC2086
+    "$X86_BIN/vgg-run" $OUT/$blob.vq8 --threads 1 --top 3 --logits-out $OUT/$blob.x86.npy ${images[$blob]} \
+        > $OUT/$blob.x86.txt 2>/dev/null
+done
+
+# bad input, made once; the same command must fail the same way on both machines
+head -c 3000 $OUT/digits.vq8 > $OUT/truncated.vq8
+cp $OUT/digits.vq8 $OUT/corrupt.vq8
+size=$(stat -c %s $OUT/corrupt.vq8)
+printf '\x5a' | dd of=$OUT/corrupt.vq8 bs=1 seek=$((size - 100)) conv=notrunc status=none
+echo "not a png" > $OUT/broken.png
+head -c 2000 $F/images/chelsea.jpg > $OUT/truncated.jpg
+bad_cases=(
+    "$OUT/truncated.vq8 $F/digits/heldout/0000.png"
+    "$OUT/corrupt.vq8 $F/digits/heldout/0000.png"
+    "$OUT/digits.vq8 $OUT/broken.png"
+    "$OUT/digits.vq8 $OUT/truncated.jpg"
+    "$OUT/missing.vq8 $F/digits/heldout/0000.png"
+)
+
+for cpu in $CPUS; do
+    kernel=$(expected_kernel "$cpu")
+    echo "== qemu-aarch64 -cpu $cpu (expect $kernel)"
+    for blob in "${blobs[@]}"; do
+        for threads in $THREADS; do
+            run="$OUT/$blob.$cpu.t$threads"
+            # shellcheck disable=SC2086
+            if ! arm "$cpu" $OUT/$blob.vq8 --threads "$threads" --top 3 --logits-out $run.npy ${images[$blob]} \
+                    > $run.txt 2> $run.err; then
+                fail "$cpu $blob $threads threads: exit $? ($(head -1 $run.err))"; continue
+            fi
+            if cmp -s $run.npy $OUT/$blob.x86.npy && cmp -s $run.txt $OUT/$blob.x86.txt; then pass
+            else fail "$cpu $blob $threads threads: logits or top-3 differ from x86 (cmp $run.npy $OUT/$blob.x86.npy)"; fi
+            # shellcheck disable=SC2086
+            arm "$cpu" $OUT/$blob.vq8 --threads "$threads" --json ${images[$blob]} > $run.json 2>/dev/null
+            got=$(json_field $run.json kernel)
+            if [ "$got" = "$kernel" ]; then pass; else fail "$cpu $blob: kernel $got, expected $kernel"; fi
+        done
+        echo "  $blob (${images[$blob]//$F\//}): logits identical to x86 with ${THREADS// /, } threads, kernel $(json_field $run.json kernel)"
+    done
+
+    # --benchmark --json: a median and one entry per layer
+    arm "$cpu" $OUT/vgg16_bn.vq8 --benchmark 2 --json --threads 2 $F/images/astronaut.jpg > $OUT/bench.$cpu.json 2>/dev/null \
+        || fail "$cpu --benchmark: exit $?"
+    if python3 - $OUT/bench.$cpu.json "$kernel" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["kernel"] == sys.argv[2], report["kernel"]
+assert 0 < report["median_ms"] <= report["p90_ms"], report
+assert report["runs"] == 2 and report["threads"] == 2, report
+layers = report["layers"]
+assert len(layers) == 13 + 5 + 3, len(layers)  # vgg16_bn: 13 conv, 5 pools, 3 linear
+assert all(layer["kernel"] == sys.argv[2] for layer in layers if layer.get("kernel")), layers
+print(f"  --benchmark: median {report['median_ms']:.0f} ms emulated, {len(layers)} layers, kernel {report['kernel']}")
+EOF
+    then pass; else fail "$cpu --benchmark --json report"; fi
+
+    # bad input: the x86 line and status, exactly
+    for case in "${bad_cases[@]}"; do
+        # shellcheck disable=SC2086
+        x86_status=0; "$X86_BIN/vgg-run" $case > /dev/null 2> $OUT/bad.x86.err || x86_status=$?
+        # shellcheck disable=SC2086
+        arm_status=0; arm "$cpu" $case > /dev/null 2> $OUT/bad.arm.err || arm_status=$?
+        lines=$(wc -l < $OUT/bad.arm.err)
+        if [ "$arm_status" = "$x86_status" ] && [ "$arm_status" != 0 ] && [ "$arm_status" -lt 128 ] && [ "$lines" = 1 ] \
+                && cmp -s $OUT/bad.x86.err $OUT/bad.arm.err; then pass
+        else fail "$cpu bad input ($case): exit $arm_status vs x86 $x86_status: $(cat $OUT/bad.arm.err) | x86: $(cat $OUT/bad.x86.err)"; fi
+    done
+    echo "  bad input: ${#bad_cases[@]} cases, the same one-line error and exit status as x86 ($(head -c 70 $OUT/bad.arm.err)...)"
+
+    # VGG_KERNELS naming a kernel this CPU lacks (dotprod on ARMv8.0): one line naming what it has
+    if [ "$kernel" = neon ]; then
+        status=0; VGG_KERNELS=neondot arm "$cpu" $OUT/digits.vq8 $F/digits/heldout/0000.png > /dev/null 2> $OUT/lacks.err || status=$?
+        if [ "$status" != 0 ] && [ "$status" -lt 128 ] && [ "$(wc -l < $OUT/lacks.err)" = 1 ] && grep -q "it runs: neon, scalar" $OUT/lacks.err
+        then pass; echo "  VGG_KERNELS=neondot: $(cat $OUT/lacks.err)"
+        else fail "$cpu VGG_KERNELS=neondot: exit $status: $(cat $OUT/lacks.err)"; fi
+    else
+        # and a CPU with dotprod still runs the NEON kernel when told to, with the same logits
+        VGG_KERNELS=neon arm "$cpu" $OUT/digits.vq8 --logits-out $OUT/forced.npy ${images[digits]} > /dev/null 2>&1 \
+            && cmp -s $OUT/forced.npy $OUT/digits.x86.npy && pass || fail "$cpu VGG_KERNELS=neon: logits differ or failed"
+    fi
+done
+
+echo
+echo "== test-aarch64-e2e: $(( $(date +%s) - start )) s, qemu $("$QEMU" --version | head -1 | awk '{print $3}'), CPUs $CPUS, threads $THREADS"
+echo "aarch64-e2e: $passed passed, $failures failed"
+[ $failures = 0 ]

@@ -31,7 +31,8 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## test: unit, fixture and end-to-end tests
+## test: unit, fixture and end-to-end tests; the ARM kernels and the whole aarch64 vgg-run under qemu;
+## the apt-swiftlang build in a Debian 13 root; the dist archives
 # Tests run optimized (the reference executor and calibration are slow unoptimized), in their own
 # scratch folder so they never invalidate the plain release build the demo and benchmarks use.
 TEST_FLAGS := -c release -Xswiftc -enable-testing --scratch-path .build/test
@@ -45,6 +46,7 @@ test: deps
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
 	Scripts/cross-aarch64.sh build
 	Scripts/test-aarch64-e2e.sh
+	Scripts/test-trixie-native.sh
 	Scripts/dist.sh
 	Scripts/test-dist.sh
 

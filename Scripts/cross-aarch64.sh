@@ -6,6 +6,7 @@
 #   Scripts/cross-aarch64.sh build    setup, then build vgg-run into .build/aarch64/
 #   Scripts/cross-aarch64.sh sysroot  print the aarch64 sysroot (for qemu-aarch64 -L)
 #   Scripts/cross-aarch64.sh swift-version   print the cross compiler's version
+#   Scripts/cross-aarch64.sh run 'COMMAND'    run a shell command in the trixie root (the clone is /src)
 #
 # The toolchain lives outside the clone, in $VGG_CROSS_CACHE (default /var/cache/vgg-int8/cross-aarch64):
 #   root/                    a trixie (amd64) root made by debootstrap: trixie's swiftlang needs
@@ -36,8 +37,9 @@ TRIPLE=aarch64-unknown-linux-gnu
 SCRATCH=.build/aarch64                    # inside the clone
 SUITE=trixie
 
-# The compiler and what the manifest link needs, inside the trixie root (amd64).
-HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates)
+# The compiler and what the manifest link needs, inside the trixie root (amd64); libpng-dev and
+# libjpeg-dev for the native build of Scripts/test-trixie-native.sh (the apt path of Docs/Deploying.md).
+HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates libpng-dev libjpeg-dev)
 # The target sysroot (arm64). Headers and link-time libraries of everything vgg-run links.
 TARGET_PACKAGES=(swiftlang libc6 libc6-dev linux-libc-dev libgcc-s1 libgcc-14-dev libstdc++6 libstdc++-14-dev
                  libatomic1 zlib1g zlib1g-dev libpng16-16t64 libpng-dev libjpeg62-turbo libjpeg62-turbo-dev
@@ -205,6 +207,7 @@ case ${1:-build} in
     setup) setup ;;
     build) build ;;
     sysroot) echo "$SYSROOT" ;;
+    run) [ -f "$ROOT/.vgg-compiler-ready" ] || fail "no toolchain yet (Scripts/cross-aarch64.sh setup)"; in_root "$2" ;;
     swift-version) in_root "swift --version 2>&1" | grep -o 'Swift version [^ ]* ([^)]*)' ;;
-    *) fail "usage: $0 setup|build|sysroot|swift-version" ;;
+    *) fail "usage: $0 setup|build|sysroot|swift-version|run 'COMMAND'" ;;
 esac

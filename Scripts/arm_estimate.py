@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""ARM speed on paper (Scripts/arm-estimate.sh runs this inside the trixie root; Docs/Performance.md).
+
+Reads the AArch64 assembly of the neon and neondot kernel files, finds each function's innermost
+loops (a label, a backward branch to it, no label between), keeps the one with the most
+multiply-accumulate instructions, and runs llvm-mca on it for each CPU model. Prints per loop:
+instructions, MACs per iteration, cycles per iteration, MACs per cycle; then a vgg16_bn 224x224
+prediction for 4 threads on a Raspberry Pi 4 and 5.
+
+MACs per iteration come from the instructions themselves:
+  sdot v.4s, v.16b, v.4b[i]   16 (4 lanes x 4 products); an sdot without a lane index multiplies
+                              by the vector of ones (the a^0x80 correction's sum of weights): 0
+  smull/smlal(2) v.8h, .8b/.16b  8 products;  v.4s, .4h/.8h  4 products
+  sadalp, ...                 0 (pairwise adds of products already counted)
+
+usage: arm_estimate.py ASM_DIR LLVM_MCA_COMMAND...
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+asm_dir, llvm_mca = Path(sys.argv[1]), sys.argv[2:]
+
+# (label for the docs, llvm-mca -mcpu, clock in GHz, the board's kernel). LLVM maps -mcpu=cortex-a76
+# to the Cortex-A57 scheduling model (the A72's), so the A76 is also given as neoverse-n1, the
+# server core built on the A76 microarchitecture (same pipelines: 2 ASIMD, 2 load), which LLVM models.
+CPUS = [
+    ("Cortex-A72 (Pi 4)", "cortex-a72"),
+    ("Cortex-A76 as modelled by -mcpu=cortex-a76", "cortex-a76"),
+    ("Cortex-A76 as Neoverse N1", "neoverse-n1"),
+]
+
+BRANCH = re.compile(r"^(b\.\w+|cbnz|cbz|tbnz|tbz|b)\s+(?:.*,\s*)?([\w.$]+)$")
+
+
+def loops(path):
+    """Innermost loops per function: {function: [(label, [instructions])]}."""
+    items, labels, function = [], {}, None
+    for line in path.read_text().splitlines():
+        text = line.split("//")[0].strip()
+        if not text:
+            continue
+        if re.match(r"^[\w.$]+:$", text):
+            name = text[:-1]
+            labels[name] = len(items)
+            if not name.startswith(".L"):
+                function = name
+            items.append(("label", name, function))
+        elif not text.startswith("."):
+            items.append(("inst", text, function))
+    found = {}
+    for index, (kind, text, function) in enumerate(items):
+        match = BRANCH.match(text) if kind == "inst" else None
+        if not match or match.group(2) not in labels or labels[match.group(2)] >= index:
+            continue
+        body = items[labels[match.group(2)] + 1 : index + 1]
+        if any(kind == "label" for kind, _, _ in body):
+            continue
+        found.setdefault(function, []).append((match.group(2), [text for _, text, _ in body]))
+    return found
+
+
+def macs(instruction):
+    op, _, operands = instruction.replace("\t", " ").partition(" ")
+    if op == "sdot":
+        return 16 if "[" in operands else 0
+    if op in ("smull", "smull2", "smlal", "smlal2"):
+        return 8 if ".8h" in operands.split(",")[0] else 4
+    return 0
+
+
+def mca(instructions, cpu):
+    source = "\n".join(instructions) + "\n"
+    result = subprocess.run(llvm_mca + ["-mtriple=aarch64", f"-mcpu={cpu}", "-mattr=+dotprod", "-iterations=1000"],
+                            input=source, capture_output=True, text=True, check=True).stdout
+    cycles = int(re.search(r"Total Cycles:\s+(\d+)", result).group(1))
+    bound = float(re.search(r"Block RThroughput:\s+([\d.]+)", result).group(1))
+    return cycles / 1000, bound
+
+
+rows = {}
+print(f"{'loop':44} {'instr':>5} {'MACs':>5} " + " ".join(f"{cpu:>24}" for cpu, _ in CPUS))
+print(f"{'':44} {'':>5} {'':>5} " + " ".join(f"{'cycles/iter MACs/cycle':>24}" for _ in CPUS))
+for kernel in ("neon", "neondot"):
+    for function, candidates in sorted(loops(asm_dir / f"{kernel}.s").items()):
+        label, body = max(candidates, key=lambda c: sum(macs(i) for i in c[1]))
+        per_iteration = sum(macs(i) for i in body)
+        if per_iteration == 0:
+            continue
+        results = [mca(body, cpu) for _, cpu in CPUS]
+        rows[function] = (len(body), per_iteration, results)
+        cells = " ".join(f"{cycles:11.2f} {per_iteration / cycles:12.1f}" for cycles, _ in results)
+        print(f"{function + ' ' + label:44} {len(body):5} {per_iteration:5} {cells}")
+
+# vgg16_bn at 224x224: MACs of the 13 convolutions (3x3, stride 1, padding 1) and fc6's weight bytes.
+plan = [(224, 3, 64), (224, 64, 64), (112, 64, 128), (112, 128, 128), (56, 128, 256), (56, 256, 256), (56, 256, 256),
+        (28, 256, 512), (28, 512, 512), (28, 512, 512), (14, 512, 512), (14, 512, 512), (14, 512, 512)]
+conv_macs = sum(side * side * 9 * cin * cout for side, cin, cout in plan)
+first_macs = 224 * 224 * 9 * 3 * 64  # conv1_1: cin 3 padded to 4, a quarter of its K loop's lanes are padding
+fc_bytes = 25088 * 4096 + 4096 * 4096 + 4096 * 1000
+print(f"\nvgg16_bn 224x224: {conv_macs / 1e9:.2f} GMAC in convolutions, {fc_bytes / 1e6:.1f} MB of int8 linear weights")
+
+boards = [("Raspberry Pi 4", "q8_conv3x3_16x4c4__neon", 0, 1.8, 4.0),
+          ("Raspberry Pi 5", "q8_conv3x3_16x4c4__neondot", 2, 2.4, 10.0)]
+for board, function, cpu_index, ghz, gbps in boards:
+    instructions, per_iteration, results = rows[function]
+    cycles = results[cpu_index][0]
+    rate = per_iteration / cycles  # MACs per cycle per core, inner loop
+    conv_ms = conv_macs / (rate * ghz * 1e9 * 4) * 1e3
+    fc_ms = fc_bytes / (gbps * 1e9) * 1e3
+    executed = conv_macs / per_iteration * instructions
+    print(f"{board}: {function}, {rate:.1f} MACs/cycle/core ({CPUS[cpu_index][1]}), {ghz} GHz x 4 cores: "
+          f"convolutions {conv_ms:.0f} ms at the loop's rate ({conv_ms / 0.8:.0f} ms at 80%, {conv_ms / 0.7:.0f} ms at 70%); "
+          f"linear layers {fc_ms:.0f} ms at {gbps:.0f} GB/s; inner-loop instructions for the convolutions {executed / 1e9:.2f} G")

@@ -87,8 +87,8 @@ make_root() {
     rm -rf "$ROOT"
     mkdir -p "$CACHE"
     if ! debootstrap --variant=minbase "$SUITE" "$ROOT" "$url" > "$CACHE/debootstrap.log" 2>&1; then
-        tail -5 "$CACHE/debootstrap.log" >&2
-        fail "could not get Debian $SUITE's base packages from $url (debootstrap; log: $CACHE/debootstrap.log)"
+        local reason; reason=$(grep -m1 '^E:' "$CACHE/debootstrap.log" | sed 's/^E: //' || true)
+        fail "could not get Debian $SUITE's base packages from $url (debootstrap: ${reason:-see $CACHE/debootstrap.log})"
     fi
     touch "$ROOT/.vgg-root-ready"
 }
@@ -139,8 +139,9 @@ make_sysroot() {
     done
     # merged /usr: the program interpreter is /lib/ld-linux-aarch64.so.1
     [ -e "$SYSROOT/lib" ] || ln -s usr/lib "$SYSROOT/lib"
-    # (clang reads an SDKSettings.json of every sysroot it is given; an empty one says "plain")
-    echo '{}' > "$SYSROOT/SDKSettings.json"
+    # The Swift driver reads an SDKSettings.json of every SDK it is given and warns on each file
+    # when there is none or it lacks a version.
+    echo '{"Version": "13.0", "CanonicalName": "debian13-aarch64", "DisplayName": "Debian 13 aarch64"}' > "$SYSROOT/SDKSettings.json"
     write_sdk
     touch "$SYSROOT/.vgg-sysroot-ready"
 }

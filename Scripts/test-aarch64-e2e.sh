@@ -8,6 +8,7 @@
 #   - dispatch picks the expected kernel (--json "kernel"): neon on cortex-a53 and cortex-a72
 #     (ARMv8.0, no dot product), neondot on cortex-a76 and max;
 #   - --benchmark with --json reports a median and every layer;
+# that the cross-build stops with one line naming what it could not get when no mirror answers;
 # and, once per CPU, that a truncated blob, a corrupt blob and undecodable images give the same
 # one-line error and exit status as on x86, and that VGG_KERNELS naming a kernel the CPU lacks
 # is one line naming what it has.
@@ -44,6 +45,15 @@ pass() { passed=$((passed + 1)); }
 arm() { local cpu=$1; shift; "$QEMU" -cpu "$cpu" -L "$SYSROOT" "$ARM" "$@"; }
 expected_kernel() { case $1 in cortex-a53|cortex-a72) echo neon ;; *) echo neondot ;; esac; }
 json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+echo "== the cross-build on a machine that cannot get its packages (a fresh cache, a mirror that refuses)"
+nocache=$(mktemp -d)
+status=0
+VGG_CROSS_CACHE=$nocache DEBIAN_MIRROR=http://127.0.0.1:9/debian Scripts/cross-aarch64.sh setup > $OUT/nomirror.out 2> $OUT/nomirror.err || status=$?
+rm -rf "$nocache"
+if [ $status != 0 ] && [ $status -lt 128 ] && grep -q "^cross-aarch64: could not get .*127.0.0.1:9" $OUT/nomirror.err; then
+    pass; echo "  exit $status: $(grep '^cross-aarch64:' $OUT/nomirror.err)"
+else fail "no mirror: exit $status: $(cat $OUT/nomirror.err)"; fi
 
 echo "== blobs, by the x86 vgg-quantize"
 digits=(--weights $F/digits/vgg11_bn-digits.pth --calibration $F/digits/calibration --labels $F/digits/labels.txt

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=.build/arm-estimate
 Scripts/cross-aarch64.sh setup
-Scripts/cross-aarch64.sh run "command -v llvm-mca-19 >/dev/null || apt-get install -y -qq --no-install-recommends llvm-19 >/dev/null" \
+Scripts/cross-aarch64.sh run "command -v llvm-mca-19 >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends llvm-19 >/dev/null; }" \
     || { echo "arm-estimate: could not get package llvm-19 (trixie, amd64)" >&2; exit 1; }
 mkdir -p "$OUT"
 # -O2: what SwiftPM gives C targets in a release build

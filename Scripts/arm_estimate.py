@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""ARM speed on paper (Scripts/arm-estimate.sh runs this inside the trixie root; Docs/Performance.md).
+"""ARM speed on paper (Docs/Performance.md): Scripts/arm-estimate.sh runs this on the host, with
+llvm-mca run in the trixie root of Scripts/cross-aarch64.sh.
 
 Reads the AArch64 assembly of the neon and neondot kernel files, finds each function's innermost
 loops (a label, a backward branch to it, no label between), keeps the one with the most
@@ -22,7 +23,7 @@ from pathlib import Path
 
 asm_dir, llvm_mca = Path(sys.argv[1]), sys.argv[2:]
 
-# (label for the docs, llvm-mca -mcpu, clock in GHz, the board's kernel). LLVM maps -mcpu=cortex-a76
+# (label for the docs, llvm-mca -mcpu). LLVM maps -mcpu=cortex-a76
 # to the Cortex-A57 scheduling model (the A72's), so the A76 is also given as neoverse-n1, the
 # server core built on the A76 microarchitecture (same pipelines: 2 ASIMD, 2 load), which LLVM models.
 CPUS = [
@@ -97,7 +98,6 @@ for kernel in ("neon", "neondot"):
 plan = [(224, 3, 64), (224, 64, 64), (112, 64, 128), (112, 128, 128), (56, 128, 256), (56, 256, 256), (56, 256, 256),
         (28, 256, 512), (28, 512, 512), (28, 512, 512), (14, 512, 512), (14, 512, 512), (14, 512, 512)]
 conv_macs = sum(side * side * 9 * cin * cout for side, cin, cout in plan)
-first_macs = 224 * 224 * 9 * 3 * 64  # conv1_1: cin 3 padded to 4, a quarter of its K loop's lanes are padding
 fc_bytes = 25088 * 4096 + 4096 * 4096 + 4096 * 1000
 print(f"\nvgg16_bn 224x224: {conv_macs / 1e9:.2f} GMAC in convolutions, {fc_bytes / 1e6:.1f} MB of int8 linear weights")
 

@@ -70,13 +70,15 @@ in_root() {
 
 require_tools() {
     [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, chroot and mounts); run: sudo make cross-aarch64"
-    local missing=()
-    for tool in debootstrap unshare chroot; do command -v $tool >/dev/null || missing+=($tool); done
-    if [ ${#missing[@]} -gt 0 ]; then
-        [ -x "$(command -v apt-get)" ] || fail "missing ${missing[*]} and no apt-get to install them"
+    for tool in unshare chroot dpkg-deb; do command -v $tool >/dev/null || fail "$tool not found"; done
+    if ! command -v debootstrap >/dev/null; then
+        command -v apt-get >/dev/null || fail "debootstrap not found, and no apt-get to install it"
         step "installing debootstrap"
-        apt-get install -y -qq debootstrap >/dev/null || fail "could not get package debootstrap (apt-get install debootstrap)"
+        { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; } \
+            || fail "could not get package debootstrap (apt-get install debootstrap)"
     fi
+    unshare --mount --propagation private true 2>/dev/null \
+        || fail "cannot make a private mount namespace (unshare --mount): this container does not allow mounts"
 }
 
 make_root() {
@@ -84,9 +86,15 @@ make_root() {
     require_tools
     local url; url=$(mirror)
     step "debootstrap $SUITE (minbase, amd64) from $url into $ROOT"
-    rm -rf "$ROOT"
+    # An interrupted earlier run may have left a partial root; never delete through a mount.
+    if [ -e "$ROOT" ]; then
+        findmnt -R "$ROOT" >/dev/null 2>&1 && fail "$ROOT has filesystems mounted in it (findmnt -R $ROOT); unmount them first"
+        rm -rf --one-file-system "$ROOT"
+    fi
     mkdir -p "$CACHE"
-    if ! debootstrap --variant=minbase "$SUITE" "$ROOT" "$url" > "$CACHE/debootstrap.log" 2>&1; then
+    # debootstrap mounts /proc and /sys in the root: in a private namespace, so they go with it.
+    if ! unshare --mount --propagation private -- \
+            debootstrap --variant=minbase "$SUITE" "$ROOT" "$url" > "$CACHE/debootstrap.log" 2>&1; then
         local reason; reason=$(grep -m1 '^E:' "$CACHE/debootstrap.log" | sed 's/^E: //' || true)
         fail "could not get Debian $SUITE's base packages from $url (debootstrap: ${reason:-see $CACHE/debootstrap.log})"
     fi
@@ -96,7 +104,8 @@ make_root() {
 install_compiler() {
     [ -f "$ROOT/.vgg-compiler-ready" ] && return
     step "apt-get install ${HOST_PACKAGES[*]} (amd64, in the $SUITE root; about 540 MB)"
-    in_root "apt-get update -qq" || fail "could not read the package lists of $SUITE from $(mirror)"
+    # (dpkg --configure -a: finishes what an interrupted earlier run left half-installed)
+    in_root "dpkg --configure -a && apt-get update -qq" || fail "could not read the package lists of $SUITE from $(mirror)"
     for package in "${HOST_PACKAGES[@]}"; do
         in_root "apt-get install -y -qq --no-install-recommends $package >/dev/null" \
             || fail "could not get package $package ($SUITE, amd64)"
@@ -114,11 +123,18 @@ make_sysroot() {
     step "sysroot: ${#TARGET_PACKAGES[@]} arm64 packages of $SUITE into $SYSROOT"
     in_root "dpkg --add-architecture arm64 && apt-get update -qq" || fail "could not read $SUITE's arm64 package lists"
     mkdir -p "$ROOT/opt/arm64-debs"
+    # The aarch64 stdlib must be the compiler's own version.
+    local swift_version
+    swift_version=$(in_root "dpkg-query -W -f='\${Version}' swiftlang") || fail "swiftlang is not installed in $ROOT"
     for package in "${TARGET_PACKAGES[@]}"; do
-        if ! ls "$ROOT/opt/arm64-debs/${package}_"*_arm64.deb "$ROOT/opt/arm64-debs/${package}_"*_all.deb >/dev/null 2>&1; then
-            in_root "cd /opt/arm64-debs && apt-get download -qq -o APT::Sandbox::User=root $package:arm64 2>/dev/null || apt-get download -qq -o APT::Sandbox::User=root $package" \
-                || fail "could not get package $package:arm64 ($SUITE)"
-        fi
+        ls "$ROOT/opt/arm64-debs/${package}_"*_arm64.deb "$ROOT/opt/arm64-debs/${package}_"*_all.deb >/dev/null 2>&1 && continue
+        local want=$package:arm64
+        [ "$package" = swiftlang ] && want="swiftlang:arm64=$swift_version"
+        # arm64 packages, or the Architecture: all ones (linux-libc-dev): never the amd64 build
+        local get="apt-get download -qq -o APT::Sandbox::User=root"
+        in_root "cd /opt/arm64-debs && if apt-cache show --no-all-versions $package:arm64 2>/dev/null | grep -q '^Architecture: arm64'; \
+                 then $get '$want'; else $get $package:all; fi" \
+            || fail "could not get package $want ($SUITE)"
     done
     rm -rf "$SYSROOT"
     mkdir -p "$SYSROOT"
@@ -201,6 +217,8 @@ build() {
         || fail "the aarch64 build failed (above)"
     local bin=$SCRATCH/$TRIPLE/release/vgg-run
     [ -x "$bin" ] || fail "no binary at $bin after the build"
+    # run through sudo: leave the build folder to the user who owns the clone
+    if [ -n "${SUDO_UID:-}" ]; then chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$SCRATCH"; fi
     step "$bin: $(file -b "$bin" | cut -d, -f1-2)"
 }
 
@@ -208,7 +226,9 @@ case ${1:-build} in
     setup) setup ;;
     build) build ;;
     sysroot) echo "$SYSROOT" ;;
-    run) [ -f "$ROOT/.vgg-compiler-ready" ] || fail "no toolchain yet (Scripts/cross-aarch64.sh setup)"; in_root "$2" ;;
+    run) [ -f "$ROOT/.vgg-compiler-ready" ] || fail "no toolchain yet (Scripts/cross-aarch64.sh setup)"
+         [ -n "${2:-}" ] || fail "usage: $0 run 'COMMAND'"
+         in_root "$2" ;;
     swift-version) in_root "swift --version 2>&1" | grep -o 'Swift version [^ ]* ([^)]*)' ;;
     *) fail "usage: $0 setup|build|sysroot|swift-version|run 'COMMAND'" ;;
 esac

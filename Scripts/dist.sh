@@ -43,7 +43,8 @@ package() {
         echo "  Library Exception;"
         echo "- ICU, inside Foundation: the Unicode licence;"
         echo "- swift-argument-parser: Apache License 2.0."
-        echo "Their licences follow."
+        echo "Their licences follow: swift-argument-parser's LICENSE.txt, and Debian's copyright file of"
+        echo "its swiftlang package, which holds the licences of the Swift runtime, Foundation and ICU."
         echo
         for file in $licences; do
             echo "==== $(basename "$file")"
@@ -78,23 +79,30 @@ package() {
 
 # x86-64: this machine's toolchain, its own scratch folder (the stdlib linked statically).
 echo "== dist: x86_64 vgg-run (swift build -c release --static-swift-stdlib)"
-$SWIFT build -c release --product vgg-run --static-swift-stdlib --scratch-path .build/dist-x86_64 2>&1 | grep -v '^\[' || true
 x86_bin=.build/dist-x86_64/release/vgg-run
-[ -x "$x86_bin" ] || fail "the x86_64 build failed"
+rm -f "$x86_bin"
+$SWIFT build -c release --product vgg-run --static-swift-stdlib --scratch-path .build/dist-x86_64 > "$STAGE/x86_64-build.log" 2>&1 \
+    || { grep -v '^\[' "$STAGE/x86_64-build.log" >&2; fail "the x86_64 build failed"; }
+[ -x "$x86_bin" ] || fail "the x86_64 build wrote no $x86_bin"
 x86_swift=$($SWIFT --version 2>&1 | grep -o 'Swift version [0-9.]*' | head -1)
-parser_licence=.build/dist-x86_64/checkouts/swift-argument-parser/LICENSE.txt
-swift_licence=$(dirname "$(dirname "$(command -v "$SWIFT")")")/share/swift/LICENSE.txt
-[ -f "$swift_licence" ] || swift_licence=/usr/share/common-licenses/Apache-2.0
-package x86_64 "$x86_bin" strip "$x86_swift" "$swift_licence $parser_licence"
+# The licence texts: swift-argument-parser's own, and Debian's copyright file of swiftlang, which
+# holds those of the Swift runtime, Foundation and swift-foundation-icu (ICU's Unicode licence):
+# the same upstream projects for both archives (the cross toolchain's root has the file).
+Scripts/cross-aarch64.sh setup > /dev/null
+sysroot=$(Scripts/cross-aarch64.sh sysroot)
+swiftlang_copyright=$(dirname "$(dirname "$sysroot")")/usr/share/doc/swiftlang/copyright
+[ -f "$swiftlang_copyright" ] || fail "no $swiftlang_copyright (the licences of the linked-in Swift runtime)"
+package x86_64 "$x86_bin" strip "$x86_swift" \
+    "$swiftlang_copyright .build/dist-x86_64/checkouts/swift-argument-parser/LICENSE.txt"
 
 # aarch64: the cross-build, with Debian 13's Swift.
 Scripts/cross-aarch64.sh build
-sysroot=$(Scripts/cross-aarch64.sh sysroot)
-root=$(dirname "$(dirname "$sysroot")")
-# Debian's copyright file of swiftlang: the licences of swift, foundation, foundation-icu, argument-parser.
 package aarch64 .build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run aarch64-linux-gnu-strip \
-    "$(Scripts/cross-aarch64.sh swift-version), Debian 13's swiftlang" "$root/usr/share/doc/swiftlang/copyright .build/aarch64/checkouts/swift-argument-parser/LICENSE.txt"
+    "$(Scripts/cross-aarch64.sh swift-version), Debian 13's swiftlang" \
+    "$swiftlang_copyright .build/aarch64/checkouts/swift-argument-parser/LICENSE.txt"
 
 (cd "$DIST" && sha256sum vgg-run-"$VERSION"-*-linux.tar.gz > SHA256SUMS.partial && mv SHA256SUMS.partial SHA256SUMS)
 echo "== dist: $DIST/SHA256SUMS"
 cat "$DIST/SHA256SUMS"
+# run through sudo: leave the outputs to the user who owns the clone
+if [ -n "${SUDO_UID:-}" ]; then chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$DIST" "$STAGE" .build/dist-x86_64; fi

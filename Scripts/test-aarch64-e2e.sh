@@ -29,11 +29,13 @@ THREADS=${E2E_THREADS:-1 2 4}
 OUT=.build/aarch64-e2e
 F=Tests/Fixtures
 
+stop() { echo "test-aarch64-e2e: $*" >&2; echo "aarch64-e2e: 0 passed, 1 failed"; exit 1; }
 for tool in "$X86_BIN/vgg-quantize" "$X86_BIN/vgg-run" "$ARM"; do
-    [ -x "$tool" ] || { echo "test-aarch64-e2e: $tool not built (make test builds it)" >&2; exit 1; }
+    [ -x "$tool" ] || stop "$tool not built (make test builds it)"
 done
-[ -d "$SYSROOT/usr/lib/aarch64-linux-gnu" ] || { echo "test-aarch64-e2e: no aarch64 sysroot at $SYSROOT (make cross-aarch64)" >&2; exit 1; }
-command -v "$QEMU" >/dev/null || { echo "test-aarch64-e2e: $QEMU not found (apt-get install qemu-user)" >&2; exit 1; }
+[ -d "$SYSROOT/usr/lib/aarch64-linux-gnu" ] || stop "no aarch64 sysroot at $SYSROOT (make cross-aarch64)"
+command -v "$QEMU" >/dev/null || stop "$QEMU not found (apt-get install qemu-user)"
+command -v python3 >/dev/null || stop "python3 not found (apt-get install python3)"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -58,7 +60,7 @@ else fail "no mirror: exit $status: $(cat $OUT/nomirror.err)"; fi
 echo "== blobs, by the x86 vgg-quantize"
 digits=(--weights $F/digits/vgg11_bn-digits.pth --calibration $F/digits/calibration --labels $F/digits/labels.txt
         --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234)
-quantize() { "$X86_BIN/vgg-quantize" "$@" > /dev/null 2> $OUT/quantize.log || { cat $OUT/quantize.log >&2; exit 1; }; }
+quantize() { "$X86_BIN/vgg-quantize" "$@" > /dev/null 2> $OUT/quantize.log || { cat $OUT/quantize.log >&2; stop "vgg-quantize failed"; }; }
 quantize "${digits[@]}" --target generic -o $OUT/digits.vq8
 quantize "${digits[@]}" --target x86_64-avx2 -o $OUT/digits-pairs.vq8
 # vgg16_bn at reduced width (seeded random weights), at the full 224x224 input
@@ -78,7 +80,7 @@ echo "== x86 logits"
 for blob in "${blobs[@]}"; do
     # shellcheck disable=SC2086
     "$X86_BIN/vgg-run" $OUT/$blob.vq8 --threads 1 --top 3 --logits-out $OUT/$blob.x86.npy ${images[$blob]} \
-        > $OUT/$blob.x86.txt 2>/dev/null
+        > $OUT/$blob.x86.txt 2> $OUT/x86.err || stop "x86 vgg-run on $blob failed: $(head -1 $OUT/x86.err)"
 done
 
 # bad input, made once; the same command must fail the same way on both machines
@@ -102,24 +104,24 @@ for cpu in $CPUS; do
     for blob in "${blobs[@]}"; do
         for threads in $THREADS; do
             run="$OUT/$blob.$cpu.t$threads"
+            status=0
             # shellcheck disable=SC2086
-            if ! arm "$cpu" $OUT/$blob.vq8 --threads "$threads" --top 3 --logits-out $run.npy ${images[$blob]} \
-                    > $run.txt 2> $run.err; then
-                fail "$cpu $blob $threads threads: exit $? ($(head -1 $run.err))"; continue
-            fi
+            arm "$cpu" $OUT/$blob.vq8 --threads "$threads" --top 3 --logits-out $run.npy ${images[$blob]} \
+                > $run.txt 2> $run.err || status=$?
+            if [ $status != 0 ]; then fail "$cpu $blob $threads threads: exit $status ($(head -1 $run.err))"; continue; fi
             if cmp -s $run.npy $OUT/$blob.x86.npy && cmp -s $run.txt $OUT/$blob.x86.txt; then pass
             else fail "$cpu $blob $threads threads: logits or top-3 differ from x86 (cmp $run.npy $OUT/$blob.x86.npy)"; fi
             # shellcheck disable=SC2086
-            arm "$cpu" $OUT/$blob.vq8 --threads "$threads" --json ${images[$blob]} > $run.json 2>/dev/null
-            got=$(json_field $run.json kernel)
+            got=$(arm "$cpu" $OUT/$blob.vq8 --threads "$threads" --json ${images[$blob]} 2> $run.err > $run.json \
+                  && json_field $run.json kernel) || got="(no JSON: $(head -1 $run.err))"
             if [ "$got" = "$kernel" ]; then pass; else fail "$cpu $blob: kernel $got, expected $kernel"; fi
         done
-        echo "  $blob (${images[$blob]//$F\//}): logits identical to x86 with ${THREADS// /, } threads, kernel $(json_field $run.json kernel)"
+        echo "  $blob (${images[$blob]//$F\//}): ${THREADS// /, } threads checked, kernel $got"
     done
 
     # --benchmark --json: a median and one entry per layer
-    arm "$cpu" $OUT/vgg16_bn.vq8 --benchmark 2 --json --threads 2 $F/images/astronaut.jpg > $OUT/bench.$cpu.json 2>/dev/null \
-        || fail "$cpu --benchmark: exit $?"
+    arm "$cpu" $OUT/vgg16_bn.vq8 --benchmark 2 --json --threads 2 $F/images/astronaut.jpg > $OUT/bench.$cpu.json 2> $OUT/bench.err \
+        || echo "  --benchmark failed: $(head -1 $OUT/bench.err)"
     if python3 - $OUT/bench.$cpu.json "$kernel" <<'EOF'
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -154,8 +156,11 @@ EOF
         else fail "$cpu VGG_KERNELS=neondot: exit $status: $(cat $OUT/lacks.err)"; fi
     else
         # and a CPU with dotprod still runs the NEON kernel when told to, with the same logits
-        VGG_KERNELS=neon arm "$cpu" $OUT/digits.vq8 --logits-out $OUT/forced.npy ${images[digits]} > /dev/null 2>&1 \
-            && cmp -s $OUT/forced.npy $OUT/digits.x86.npy && pass || fail "$cpu VGG_KERNELS=neon: logits differ or failed"
+        rm -f $OUT/forced.npy
+        # shellcheck disable=SC2086
+        VGG_KERNELS=neon arm "$cpu" $OUT/digits.vq8 --logits-out $OUT/forced.npy ${images[digits]} > /dev/null 2>&1 || true
+        if cmp -s $OUT/forced.npy $OUT/digits.x86.npy; then pass; echo "  VGG_KERNELS=neon: the same logits"
+        else fail "$cpu VGG_KERNELS=neon: logits differ or the run failed"; fi
     fi
 done
 

@@ -50,6 +50,9 @@ for arch in aarch64 x86_64; do
     for part in vgg-run README.txt NEEDED.txt LICENSE THIRD-PARTY.txt; do
         check "$arch: $part in the archive" test -s "$dir/$part"
     done
+    for licence in "Apache License" "Unicode" "swift-argument-parser"; do
+        check "$arch: THIRD-PARTY.txt holds the $licence licence" grep -q "$licence" "$dir/THIRD-PARTY.txt"
+    done
     case $arch in
         aarch64) machine="ARM aarch64"; run=("$QEMU" -cpu cortex-a72 -L "$SYSROOT" "$bin") ;;
         x86_64) machine="x86-64"; run=("$bin") ;;
@@ -72,5 +75,5 @@ for arch in aarch64 x86_64; do
     check "$arch: classifies $image as the x86 test build does ($(cat "$OUT/$arch.err"))" cmp -s "$OUT/$arch.txt" "$OUT/expected.txt"
 done
 
-echo "dist: $passed passed, $failures failed"
+echo "test-dist: $passed passed, $failures failed"
 [ $failures = 0 ]

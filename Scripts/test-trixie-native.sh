@@ -18,8 +18,10 @@ mkdir -p "$OUT"
 Scripts/cross-aarch64.sh setup > /dev/null
 echo "== trixie root: swift build -c release --product vgg-run ($(Scripts/cross-aarch64.sh swift-version))"
 start=$(date +%s)
-Scripts/cross-aarch64.sh run "cd /src && swift build -c release --product vgg-run --scratch-path $SCRATCH 2>&1 | grep -v '^\[' " 
-[ -x "$SCRATCH/release/vgg-run" ] || { echo "test-trixie-native: the build wrote no $SCRATCH/release/vgg-run" >&2; exit 1; }
+rm -f "$SCRATCH/release/vgg-run"
+Scripts/cross-aarch64.sh run "cd /src && swift build -c release --product vgg-run --scratch-path $SCRATCH > $OUT/build.log 2>&1" \
+    || { grep -v '^\[' "$OUT/build.log"; echo "trixie-native: 0 passed, 1 failed (the build)"; exit 1; }
+[ -x "$SCRATCH/release/vgg-run" ] || { echo "trixie-native: 0 passed, 1 failed (no $SCRATCH/release/vgg-run)"; exit 1; }
 echo "   built in $(( $(date +%s) - start )) s"
 
 "$X86_BIN/vgg-quantize" --weights $F/digits/vgg11_bn-digits.pth --calibration $F/digits/calibration \
@@ -29,7 +31,8 @@ images="$F/digits/heldout/0005.png $F/images/chelsea.jpg"
 # shellcheck disable=SC2086
 "$X86_BIN/vgg-run" "$OUT/digits.vq8" --top 3 --logits-out "$OUT/x86.npy" $images > "$OUT/x86.txt" 2> /dev/null
 Scripts/cross-aarch64.sh run "cd /src && $SCRATCH/release/vgg-run $OUT/digits.vq8 --top 3 --logits-out $OUT/trixie.npy $images" \
-    > "$OUT/trixie.txt" 2> "$OUT/trixie.err" || { echo "FAIL: the trixie build did not run: $(cat "$OUT/trixie.err")"; exit 1; }
+    > "$OUT/trixie.txt" 2> "$OUT/trixie.err" \
+    || { echo "FAIL: the trixie build did not run: $(cat "$OUT/trixie.err")"; echo "trixie-native: 0 passed, 1 failed"; exit 1; }
 if cmp -s "$OUT/x86.txt" "$OUT/trixie.txt" && cmp -s "$OUT/x86.npy" "$OUT/trixie.npy"; then
     echo "   classifies $images as the x86 test build does (top-3 and logits byte-identical)"
     echo "trixie-native: 1 passed, 0 failed"

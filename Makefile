@@ -46,7 +46,7 @@ test: deps
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
 	Scripts/cross-aarch64.sh build
 	Scripts/test-aarch64-e2e.sh
-	Scripts/test-trixie-native.sh
+	Scripts/test-debian13-swift.sh
 	Scripts/dist.sh
 	Scripts/test-dist.sh
 

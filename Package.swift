@@ -52,11 +52,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 
-        // Offline world.
-        .target(name: "TorchCheckpoint", dependencies: ["CCrypto"], exclude: ["README.md"]),
+        // Offline world. StrictJSON: untrusted JSON's strings checked before Foundation parses them.
+        .target(name: "StrictJSON", exclude: ["README.md"]),
+        .target(name: "TorchCheckpoint", dependencies: ["CCrypto", "StrictJSON"], exclude: ["README.md"]),
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
-        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging"], exclude: ["README.md"]),
+        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging", "StrictJSON"], exclude: ["README.md"]),
         // Offline world: int8 against fp32 reports (vgg-quantize eval).
         .target(name: "Evaluation", dependencies: [
             "VGGModel", "FloatEngine", "Quantizer", "Int8Blob", "Int8Runtime", "Imaging", "QuantCore", "Classification",
@@ -67,15 +68,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 
-        // Tests. TestSupport: seeded generator and random quantized layers shared by the bundles.
+        // Tests. TestSupport: seeded generator, random quantized layers and expectThrows, shared by the bundles.
         .target(name: "TestSupport", dependencies: ["QuantCore"], path: "Tests/TestSupport"),
         .testTarget(name: "QuantCoreTests", dependencies: ["TestSupport", "QuantCore"]),
         .testTarget(name: "Int8RuntimeTests", dependencies: ["TestSupport", "Int8Runtime", "Int8Blob", "QuantCore", "CInt8Kernels"]),
         .testTarget(name: "Int8BlobTests", dependencies: ["TestSupport", "Int8Blob", "QuantCore"]),
-        .testTarget(name: "QuantizerTests", dependencies: ["Quantizer", "QuantCore", "Int8Runtime", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "NPY"]),
+        .testTarget(name: "QuantizerTests", dependencies: ["TestSupport", "Quantizer", "QuantCore", "Int8Runtime", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
+        .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging", "NPY"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TestSupport", "TorchCheckpoint"]),
-        .testTarget(name: "VGGModelTests", dependencies: ["VGGModel"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "VGGModelTests", dependencies: ["TestSupport", "VGGModel"]),
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "Imaging", "NPY", "TorchCheckpoint"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Imaging"]),
         .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY"]),

@@ -37,9 +37,9 @@ TRIPLE=aarch64-unknown-linux-gnu
 SCRATCH=.build/aarch64                    # inside the clone
 SUITE=trixie
 
-# The compiler and what the manifest link needs, inside the trixie root (amd64); libpng-dev and
-# libjpeg-dev for the native build of Scripts/test-trixie-native.sh (the apt path of Docs/Deploying.md).
-HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates libpng-dev libjpeg-dev)
+# The compiler and what the manifest link needs, inside the trixie root (amd64); the -dev packages
+# the whole package links, for Scripts/test-debian13-swift.sh (the apt path of Docs/Deploying.md).
+HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates libpng-dev libjpeg-dev libopenblas-dev libssl-dev pkg-config)
 # The target sysroot (arm64). Headers and link-time libraries of everything vgg-run links.
 TARGET_PACKAGES=(swiftlang libc6 libc6-dev linux-libc-dev libgcc-s1 libgcc-14-dev libstdc++6 libstdc++-14-dev
                  libatomic1 zlib1g zlib1g-dev libpng16-16t64 libpng-dev libjpeg62-turbo libjpeg62-turbo-dev
@@ -102,7 +102,8 @@ make_root() {
 }
 
 install_compiler() {
-    [ -f "$ROOT/.vgg-compiler-ready" ] && return
+    # the stamp holds the package list: a longer list in a later version installs the rest
+    [ "$(cat "$ROOT/.vgg-compiler-ready" 2>/dev/null)" = "${HOST_PACKAGES[*]}" ] && return
     step "apt-get install ${HOST_PACKAGES[*]} (amd64, in the $SUITE root; about 540 MB)"
     # (dpkg --configure -a: finishes what an interrupted earlier run left half-installed)
     in_root "dpkg --configure -a && apt-get update -qq" || fail "could not read the package lists of $SUITE from $(mirror)"
@@ -115,11 +116,11 @@ install_compiler() {
         in_root "git config --system url./opt/swift-packages/.insteadOf https://github.com/"
     fi
     in_root "swift --version" | head -1
-    touch "$ROOT/.vgg-compiler-ready"
+    echo "${HOST_PACKAGES[*]}" > "$ROOT/.vgg-compiler-ready"
 }
 
 make_sysroot() {
-    [ -f "$SYSROOT/.vgg-sysroot-ready" ] && return
+    [ "$(cat "$SYSROOT/.vgg-sysroot-ready" 2>/dev/null)" = "${TARGET_PACKAGES[*]}" ] && return
     step "sysroot: ${#TARGET_PACKAGES[@]} arm64 packages of $SUITE into $SYSROOT"
     in_root "dpkg --add-architecture arm64 && apt-get update -qq" || fail "could not read $SUITE's arm64 package lists"
     mkdir -p "$ROOT/opt/arm64-debs"
@@ -159,7 +160,7 @@ make_sysroot() {
     # when there is none or it lacks a version.
     echo '{"Version": "13.0", "CanonicalName": "debian13-aarch64", "DisplayName": "Debian 13 aarch64"}' > "$SYSROOT/SDKSettings.json"
     write_sdk
-    touch "$SYSROOT/.vgg-sysroot-ready"
+    echo "${TARGET_PACKAGES[*]}" > "$SYSROOT/.vgg-sysroot-ready"
 }
 
 # A Swift SDK bundle (SwiftPM's --swift-sdks-path/--swift-sdk): the sysroot, the stdlib inside

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// A deployment target (Targets/*.json, schema in Docs/Targets.md). The int8 numerics and the
 /// packed layout are the same on every target (bit-exact everywhere); the profile records
@@ -78,11 +79,15 @@ public struct TargetProfile: Codable, Sendable, Equatable {
                 throw TargetError("\(nameOrPath): cannot read target profile")
             }
             do {
+                // Swift 6.0's Foundation traps instead of throwing on some malformed strings.
+                try StrictJSON.checkStrings(data)
                 let profile = try JSONDecoder().decode(TargetProfile.self, from: data)
                 try profile.validate()
                 return profile
             } catch let error as TargetError {
                 throw TargetError("\(nameOrPath): \(error.description)")
+            } catch let error as StrictJSON.Problem {
+                throw TargetError("\(nameOrPath): not a target profile (\(error.description))")
             } catch {
                 throw TargetError("\(nameOrPath): not a target profile (\(error))")
             }

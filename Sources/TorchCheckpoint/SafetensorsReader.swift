@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// Reads a safetensors file: an 8-byte little-endian header length N, N bytes of JSON
 /// `{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}`, then
@@ -45,6 +46,12 @@ enum SafetensorsReader {
         let headerRange = try reader.skip(headerByteCount)
         let dataStart = headerRange.upperBound
         let header: [String: HeaderValue]
+        // Swift 6.0's Foundation traps instead of throwing on some malformed strings (StrictJSON).
+        do {
+            try StrictJSON.checkStrings(bytes[headerRange])
+        } catch {
+            throw CheckpointProblem("safetensors header: \(error.description)")
+        }
         do {
             header = try JSONDecoder().decode([String: HeaderValue].self, from: Data(bytes[headerRange]))
         } catch {

@@ -119,7 +119,8 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
         #expect(object[key] != nil, "missing \(key)")
     }
     let layers = object["layers"] as! [[String: Any]]
-    #expect(layers.count == (try BlobFile(contentsOf: Blobs.digitsBlob)).layers.count)
+    let blob = try BlobFile(contentsOf: Blobs.digitsBlob)
+    #expect(layers.count == blob.layers.count)
     #expect(layers.allSatisfy { $0["name"] is String && $0["ms"] is Double })
     #expect(layers.contains { ($0["gmac_per_s"] as? Double ?? 0) > 0 })
     #expect((object["median_ms"] as! Double) <= (object["p90_ms"] as! Double))

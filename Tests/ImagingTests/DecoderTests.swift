@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Imaging
 import Testing
@@ -10,7 +11,7 @@ import Testing
     }
 
     /// Our pixels equal the reference decode (Pillow's convert("RGB"), or >> 8 for 16-bit grey).
-    @Test(arguments: Fixtures.images.filter { $0.decoded != nil })
+    @Test(arguments: Fixtures.decodedImages)
     func decodedPixelsMatchReference(_ fixture: ImageManifest.Image) throws {
         let image = try ImageDecoder.decode(contentsOf: Fixtures.url(fixture.file))
         let expected = try Fixtures.uint8Array(try #require(fixture.decoded))
@@ -61,7 +62,7 @@ import Testing
     func corruptFileGivesOneLineError(_ corrupt: CorruptCase) throws {
         let url = Fixtures.url(corrupt.file)
         let bytes = try [UInt8](Data(contentsOf: url))
-        let error = #expect(throws: ImageError.self) {
+        let error = expectThrows(ImageError.self) {
             try ImageDecoder.decode(bytes: bytes, name: corrupt.file)
         }
         let description = try #require(error).description
@@ -91,7 +92,7 @@ import Testing
     @Test func pixelLimitIsInclusive() throws {
         let url = Fixtures.url("chelsea.jpg")  // 301x201 = 60501 pixels
         #expect(try ImageDecoder.decode(contentsOf: url, maxPixels: 60501).width == 301)
-        let error = #expect(throws: ImageError.self) { try ImageDecoder.decode(contentsOf: url, maxPixels: 60500) }
+        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(contentsOf: url, maxPixels: 60500) }
         #expect(error?.kind == .tooManyPixels)
         #expect(error?.description.hasSuffix("chelsea.jpg: image is 301x201 = 60501 pixels, over the limit of 60500") == true)
 
@@ -106,13 +107,13 @@ import Testing
 
     @Test func missingFileNamesFileAndReason() throws {
         let url = URL(fileURLWithPath: "missing.png", relativeTo: Fixtures.directory)
-        let error = #expect(throws: ImageError.self) { try ImageDecoder.decode(contentsOf: url) }
+        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(contentsOf: url) }
         #expect(error?.kind == .unreadable)
         #expect(error?.description == "missing.png: cannot read file: No such file or directory")
     }
 
     @Test func directoryIsUnreadable() {
-        let error = #expect(throws: ImageError.self) { try ImageDecoder.decode(contentsOf: Fixtures.directory) }
+        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(contentsOf: Fixtures.directory) }
         #expect(error?.kind == .unreadable)
         #expect(error?.description.contains("cannot read file: Is a directory") == true)
     }

@@ -20,6 +20,10 @@ enum Fixtures {
     }
 
     static var images: [ImageManifest.Image] { (try? manifest.get())?.images ?? [] }
+    /// The images with a reference decode, and with a reference tensor. (Named here: Swift 6.0.3's
+    /// compiler crashes on a closure inside `@Test(arguments:)`.)
+    static var decodedImages: [ImageManifest.Image] { images.filter { $0.decoded != nil } }
+    static var tensorImages: [ImageManifest.Image] { images.filter { $0.tensor != nil } }
 
     static var transformCases: [TransformCase] {
         images.flatMap { image in image.transforms.map { TransformCase(image: image, transform: $0) } }

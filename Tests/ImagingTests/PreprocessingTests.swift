@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Imaging
 import NPY
@@ -5,7 +6,7 @@ import Testing
 
 @Suite struct PreprocessingTests {
     /// The full evaluation transform equals torchvision's float32 tensor.
-    @Test(arguments: Fixtures.images.filter { $0.tensor != nil })
+    @Test(arguments: Fixtures.tensorImages)
     func tensorMatchesTorchvision(_ fixture: ImageManifest.Image) throws {
         let spec = try #require(fixture.tensor)
         let preprocessing = Preprocessing(resize: spec.resize, cropHeight: spec.cropHeight,
@@ -126,7 +127,7 @@ import Testing
 
     @Test(arguments: badOptions)
     func badOptionIsNamedWithItsProblem(_ bad: BadOption) {
-        let error = #expect(throws: PreprocessingError.self) {
+        let error = expectThrows(PreprocessingError.self) {
             try Preprocessing(resize: bad.resize, crop: bad.crop, mean: bad.mean, std: bad.std)
         }
         #expect(error?.description == bad.message)

@@ -30,7 +30,8 @@ import Testing
         if Self.updating {
             try text.write(to: Self.dumpURL, atomically: true, encoding: .utf8)
         }
-        #expect(text == (try String(contentsOf: Self.dumpURL, encoding: .utf8)))
+        let golden = try String(contentsOf: Self.dumpURL, encoding: .utf8)
+        #expect(text == golden)
     }
 
     @Test func goldenBlobDecodesToTheModel() throws {

@@ -192,7 +192,10 @@ import TestSupport
         for kernel in Self.kernels where kernel.needsPairBoundedWeights && kernel.conv3x3 != nil {
             let got = KernelRunner.convolution(kernel, unbounded, rowSplit: [])
             let channels = PackedWeights.roundUp(unbounded.outputs, to: 4)
-            let differs = (0..<6 * 16).contains { got[$0 / 16 * unbounded.cout + $0 % 16] != expected[$0 / 16 * channels + $0 % 16] }
+            let differs = (0..<6 * 16).contains { (index: Int) -> Bool in
+                let pixel = index / 16, channel = index % 16
+                return got[pixel * unbounded.cout + channel] != expected[pixel * channels + channel]
+            }
             #expect(differs, "\(kernel.name) matched the reference on weights beyond the pair bound: is it still vpmaddubsw?")
         }
     }

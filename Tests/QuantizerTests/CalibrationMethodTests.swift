@@ -153,7 +153,9 @@ import Testing
         let maximum = Double(values.max()!)
         let chosen = Double(try CalibrationMethod.mse.clip(observer))
         let chosenError = measuredSquaredError(values, clip: chosen)
-        let candidates = (1...40).map { maximum * Double($0) / 40 } + (1...40).map { chosen * (0.8 + Double($0) / 100) }
+        let coarse: [Double] = (1...40).map { maximum * Double($0) / 40 }
+        let fine: [Double] = (1...40).map { chosen * (0.8 + Double($0) / 100) }
+        let candidates = coarse + fine
         let (bestClip, bestError) = candidates.map { ($0, measuredSquaredError(values, clip: $0)) }.min { $0.1 < $1.1 }!
         let minmaxError = measuredSquaredError(values, clip: maximum)
         print("log-normal: mse clip \(chosen) of max \(maximum): measured \(chosenError); "
@@ -197,7 +199,9 @@ import Testing
         let range = try CalibrationMethod.mse.range(observer)
         let chosen = Double(range.upperBound) / upper
         let chosenError = measuredSquaredError(values, lower: Double(range.lowerBound), upper: Double(range.upperBound))
-        let factors = (1...40).map { Double($0) / 40 } + (1...40).map { chosen * (0.8 + Double($0) / 100) }
+        let coarse: [Double] = (1...40).map { Double($0) / 40 }
+        let fine: [Double] = (1...40).map { chosen * (0.8 + Double($0) / 100) }
+        let factors = coarse + fine
         let bestError = factors.map { measuredSquaredError(values, lower: lower * $0, upper: upper * $0) }.min()!
         let minmaxError = measuredSquaredError(values, lower: lower, upper: upper)
         print("signed log-normal [\(lower), \(upper)]: mse \(range) measured \(chosenError); best \(bestError); minmax \(minmaxError)")
@@ -209,7 +213,8 @@ import Testing
         var observer = ActivationObserver()
         observer.observe([0, 1, 2, 3, 4, 5])
         for method in CalibrationMethod.allCases {
-            #expect(try method.range(observer) == 0...(try method.clip(observer)), "\(method)")
+            let clip = try method.clip(observer)
+            #expect(try method.range(observer) == 0...clip, "\(method)")
         }
     }
 

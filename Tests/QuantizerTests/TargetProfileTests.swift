@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import Quantizer
@@ -19,7 +20,7 @@ private let targets = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
 }
 
 @Test func unknownTargetNamesTheKnownOnes() {
-    let error = #expect(throws: TargetError.self) { try TargetProfile.resolve("pdp11") }
+    let error = expectThrows(TargetError.self) { try TargetProfile.resolve("pdp11") }
     #expect(error?.description.contains("unknown target 'pdp11'") == true)
     #expect(error?.description.contains("rpi4") == true)
     #expect(throws: TargetError.self) { try TargetProfile.resolve("/nonexistent/profile.json") }
@@ -35,6 +36,17 @@ private let targets = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
     try Data(#"{"name":"x","description":"","architecture":"mips","cpu_features":[],"kernel_isa":"scalar","threads":1}"#.utf8).write(to: file)
     #expect(throws: TargetError.self) { try TargetProfile.resolve(file.path) }
     try Data(#"{"name":"x","description":"","architecture":"x86_64","cpu_features":["avx2"],"kernel_isa":"avx2pairs","threads":0}"#.utf8).write(to: file)
-    let error = #expect(throws: TargetError.self) { try TargetProfile.resolve(file.path) }
+    let error = expectThrows(TargetError.self) { try TargetProfile.resolve(file.path) }
     #expect(error?.description.contains("pair_bounded_weights") == true)
+}
+
+/// A profile whose strings Swift 6.0's Foundation would trap on (a raw control character) is one
+/// clear error on every toolchain.
+@Test func aProfileWithAControlCharacterIsRefused() throws {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("control-\(UUID().uuidString).json")
+    defer { try? FileManager.default.removeItem(at: file) }
+    try Data("{\"name\u{1}\":\"x\",\"description\":\"\",\"architecture\":\"any\",\"cpu_features\":[],\"kernel_isa\":\"scalar\",\"threads\":1}".utf8)
+        .write(to: file)
+    let error = expectThrows(TargetError.self) { try TargetProfile.resolve(file.path) }
+    #expect(error?.description == "\(file.path): not a target profile (JSON string at byte 1 holds control character 0x01 at byte 6)")
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -51,9 +52,9 @@ import Testing
 
     @Test func floatsRefusesIntegerTensorsAndUnknownNames() throws {
         let checkpoint = try Checkpoint.load(contentsOf: FixtureFiles.url("tiny.pth"))
-        let integer = #expect(throws: CheckpointError.self) { try checkpoint.floats("features.1.num_batches_tracked") }
+        let integer = expectThrows(CheckpointError.self) { try checkpoint.floats("features.1.num_batches_tracked") }
         #expect(integer?.problem.contains("holds int64 elements") == true)
-        let unknown = #expect(throws: CheckpointError.self) { try checkpoint.floats("missing") }
+        let unknown = expectThrows(CheckpointError.self) { try checkpoint.floats("missing") }
         #expect(unknown?.description.hasSuffix("tiny.pth: no tensor named 'missing'") == true)
     }
 

@@ -21,6 +21,23 @@ import TestSupport
         }
     }
 
+    /// A safetensors header key holding a byte that is not UTF-8, or a raw control character
+    /// (inside "format"): one clear error. (Swift 6.0.3's Foundation traps on both instead of
+    /// throwing; the random test below found them, TORCHCHECKPOINT_FUZZ_SEED=11165416238297211625.)
+    @Test(arguments: [(UInt8(0xFF), "safetensors header: JSON text is not valid UTF-8"),
+                      (UInt8(0x1C), "safetensors header: JSON string at byte 17 holds control character 0x1C at byte 19")])
+    func safetensorsHeaderStringsFoundationTrapsOn(byte: UInt8, message: String) throws {
+        var bytes = [UInt8](try Data(contentsOf: FixtureFiles.url("tiny.safetensors")))
+        let format = Array("\"format\"".utf8)
+        let at = try #require((8..<bytes.count - format.count).first { Array(bytes[$0..<$0 + format.count]) == format })
+        bytes[at + 2] = byte
+        let directory = try FixtureFiles.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("bad-string.safetensors")
+        try Data(bytes).write(to: url)
+        #expect(loadError(url)?.hasSuffix(message) == true, "\(loadError(url) ?? "loaded")")
+    }
+
     /// Random byte changes at a seed printed by the test; set TORCHCHECKPOINT_FUZZ_SEED to
     /// reproduce a run.
     @Test func randomByteChangesNeverCrash() throws {

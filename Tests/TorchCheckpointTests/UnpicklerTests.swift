@@ -22,6 +22,10 @@ import Testing
     }
 
     /// The bytes of an ASCII-only string (a character above 0x7f would become two bytes).
+    /// The parts one after another (one call instead of a chain of `+`, which Swift 6.0's type
+    /// checker gives up on).
+    private func concatenated(_ parts: [UInt8]...) -> [UInt8] { parts.flatMap { $0 } }
+
     private func ascii(_ text: String) -> [UInt8] {
         precondition(text.utf8.allSatisfy { $0 < 0x80 })
         return Array(text.utf8)
@@ -29,7 +33,7 @@ import Testing
 
     @Test func refusesGlobalsOutsideTheAllowList() {
         let protocol4 = [0x80, 0x04] as [UInt8]
-        let stackGlobal = protocol4 + [0x8c, 8] + ascii("builtins") + [0x8c, 4] + ascii("eval") + [0x93, 0x2e]
+        let stackGlobal = concatenated(protocol4, [0x8c, 8], ascii("builtins"), [0x8c, 4], ascii("eval"), [0x93, 0x2e])
         #expect(problem(stackGlobal).hasPrefix("refusing to load: the pickle names the global 'builtins.eval'"))
         let global = ascii("csubprocess\nPopen\n.")
         #expect(problem(global) == "refusing to load: the pickle names the global 'subprocess.Popen', which is not on the allow-list")
@@ -52,8 +56,8 @@ import Testing
 
     @Test func buildsAnOrderedDictWithItsMetadataState() throws {
         // OrderedDict(); SETITEMS {'b': 1, 'a': 2}; BUILD {'_metadata': {}}
-        let bytes = [0x80, 0x02] + ascii("ccollections\nOrderedDict\n)R(") + [0x8c, 1] + ascii("b") + [0x4b, 1]
-            + [0x8c, 1] + ascii("a") + [0x4b, 2] + ascii("u}") + [0x8c, 9] + ascii("_metadata}sb.")
+        let bytes = concatenated([0x80, 0x02], ascii("ccollections\nOrderedDict\n)R("), [0x8c, 1], ascii("b"), [0x4b, 1],
+                                 [0x8c, 1], ascii("a"), [0x4b, 2], ascii("u}"), [0x8c, 9], ascii("_metadata}sb."))
         guard case .success(.dict(let dict)) = unpickle(bytes) else {
             Issue.record("not a dict: \(unpickle(bytes))")
             return

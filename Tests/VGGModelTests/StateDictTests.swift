@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import VGGModel
 
@@ -48,7 +49,7 @@ func graphMirrorsTorchvisionModules(arch: VGGArch) throws {
 }
 
 @Test func wrongArchNamesTheFirstOffendingKeyAndTheArchThatFits() {
-    let error = #expect(throws: ModelError.self) {
+    let error = expectThrows(ModelError.self) {
         try VGGNetwork(arch: .vgg16_bn, weights: FakeWeights(arch: .vgg16))
     }
     let text = error?.description ?? ""
@@ -60,33 +61,33 @@ func graphMirrorsTorchvisionModules(arch: VGGArch) throws {
 
 @Test func shapeMismatchNamesKeyAndBothShapes() {
     let weights = FakeWeights(arch: .vgg11).replacing("features.3.weight", with: [8, 5, 3, 3])
-    let error = #expect(throws: ModelError.self) { try VGGNetwork(arch: .vgg11, weights: weights) }
+    let error = expectThrows(ModelError.self) { try VGGNetwork(arch: .vgg11, weights: weights) }
     #expect(error?.description.contains("key features.3.weight has shape [8, 5, 3, 3], expected [8, 4, 3, 3]") == true,
             "\(error?.description ?? "")")
 }
 
 @Test func classifierInputMustBeLastWidthTimes49() {
     let weights = FakeWeights(arch: .vgg19).replacing("classifier.0.weight", with: [32, 1000])
-    let error = #expect(throws: ModelError.self) { try VGGNetwork(arch: .vgg19, weights: weights) }
+    let error = expectThrows(ModelError.self) { try VGGNetwork(arch: .vgg19, weights: weights) }
     #expect(error?.description.contains("classifier.0.weight has shape [32, 1000], expected [32, 1568]") == true,
             "\(error?.description ?? "")")
 }
 
 @Test func missingAndUnexpectedKeysAreNamed() {
     let missing = FakeWeights(arch: .vgg13).removing("classifier.6.bias")
-    let error = #expect(throws: ModelError.self) { try VGGNetwork(arch: .vgg13, weights: missing) }
+    let error = expectThrows(ModelError.self) { try VGGNetwork(arch: .vgg13, weights: missing) }
     #expect(error?.description.contains("missing key classifier.6.bias (expected shape [10])") == true,
             "\(error?.description ?? "")")
 
     var extra = FakeWeights(arch: .vgg13)
     extra.tensorShapes.append(("classifier.9.weight", [2, 2]))
-    let error2 = #expect(throws: ModelError.self) { try VGGNetwork(arch: .vgg13, weights: extra) }
+    let error2 = expectThrows(ModelError.self) { try VGGNetwork(arch: .vgg13, weights: extra) }
     #expect(error2?.description.contains("unexpected key classifier.9.weight with shape [2, 2]") == true)
 }
 
 @Test func somethingElseEntirelyFitsNoArch() {
     var weights = FakeWeights(arch: .vgg11)
     weights.tensorShapes = [("fc.weight", [10, 512]), ("fc.bias", [10])]
-    let error = #expect(throws: ModelError.self) { try VGGNetwork(arch: nil, weights: weights) }
+    let error = expectThrows(ModelError.self) { try VGGNetwork(arch: nil, weights: weights) }
     #expect(error?.description.contains("not a torchvision VGG state_dict") == true)
 }

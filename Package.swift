@@ -25,8 +25,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // (zlib: libpng's own dependency, named for the fully static downloads, Docs/Deploying.md)
         .target(name: "CImageCodecs",
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
 
         // Shared by both command lines: one-line errors.
         .target(name: "CommandLineSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")], exclude: ["README.md"]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cross-build vgg-run for aarch64-unknown-linux-gnu on an x86-64 Debian machine (`make cross-aarch64`),
-# with Debian 13 (trixie)'s packaged Swift, from Debian's packages only (Docs/Deploying.md).
+# with Debian 13 (trixie)'s packaged Swift, from Debian's packages only (Docs/Deploying.md): a fully
+# static executable, which runs on any aarch64 Linux.
 #
 #   Scripts/cross-aarch64.sh setup    make the toolchain (once per machine; later runs reuse it)
 #   Scripts/cross-aarch64.sh build    setup, then build vgg-run into .build/aarch64/
@@ -120,7 +121,8 @@ install_compiler() {
 }
 
 make_sysroot() {
-    [ "$(cat "$SYSROOT/.vgg-sysroot-ready" 2>/dev/null)" = "${TARGET_PACKAGES[*]}" ] && return
+    # (the stamp: the layout's version and the package list)
+    [ "$(cat "$SYSROOT/.vgg-sysroot-ready" 2>/dev/null)" = "2 ${TARGET_PACKAGES[*]}" ] && return
     step "sysroot: ${#TARGET_PACKAGES[@]} arm64 packages of $SUITE into $SYSROOT"
     in_root "dpkg --add-architecture arm64 && apt-get update -qq" || fail "could not read $SUITE's arm64 package lists"
     mkdir -p "$ROOT/opt/arm64-debs"
@@ -156,11 +158,18 @@ make_sysroot() {
     done
     # merged /usr: the program interpreter is /lib/ld-linux-aarch64.so.1
     [ -e "$SYSROOT/lib" ] || ln -s usr/lib "$SYSROOT/lib"
+    # A fully static executable (-static-executable): Debian's static-executable-args.lnk names ICU
+    # libraries it does not ship (-licui18nswift ...; Foundation brings its own ICU, linked by
+    # name from its modules), and the driver reads the file from lib/swift as well as lib/swift_static.
+    local lnk=usr/libexec/swift/lib/swift_static/linux/static-executable-args.lnk
+    grep -v -- '^-licu' "$SYSROOT/$lnk" > "$CACHE/static-executable-args.lnk"
+    cp "$CACHE/static-executable-args.lnk" "$SYSROOT/$lnk"
+    cp "$CACHE/static-executable-args.lnk" "$SYSROOT/usr/libexec/swift/lib/swift/linux/static-executable-args.lnk"
     # The Swift driver reads an SDKSettings.json of every SDK it is given and warns on each file
     # when there is none or it lacks a version.
     echo '{"Version": "13.0", "CanonicalName": "debian13-aarch64", "DisplayName": "Debian 13 aarch64"}' > "$SYSROOT/SDKSettings.json"
     write_sdk
-    echo "${TARGET_PACKAGES[*]}" > "$SYSROOT/.vgg-sysroot-ready"
+    echo "2 ${TARGET_PACKAGES[*]}" > "$SYSROOT/.vgg-sysroot-ready"
 }
 
 # A Swift SDK bundle (SwiftPM's --swift-sdks-path/--swift-sdk): the sysroot, the stdlib inside
@@ -212,9 +221,14 @@ setup() {
 
 build() {
     setup
-    step "swift build -c release --product vgg-run --swift-sdk $SDK_NAME --static-swift-stdlib (scratch $SCRATCH)"
+    # Fully static: the Swift runtime, Foundation, glibc, libstdc++, libpng, libjpeg and zlib
+    # linked in, so the binary runs on any aarch64 Linux (Raspberry Pi OS 12 and Ubuntu 20.04 too,
+    # whose glibc is older than Debian 13's).
+    step "swift build -c release --product vgg-run --swift-sdk $SDK_NAME --static-swift-stdlib -static-executable (scratch $SCRATCH)"
     in_root "cd /src && swift build -c release --product vgg-run --scratch-path $SCRATCH \
-        --swift-sdks-path /opt/swift-sdks --swift-sdk $SDK_NAME --static-swift-stdlib" \
+        --swift-sdks-path /opt/swift-sdks --swift-sdk $SDK_NAME --static-swift-stdlib -Xswiftc -static-executable \
+        2>&1 | grep -v -e 'statically linked applications requires at runtime' -e 'unused during compilation: .-pie.'; \
+        exit \${PIPESTATUS[0]}" \
         || fail "the aarch64 build failed (above)"
     local bin=$SCRATCH/$TRIPLE/release/vgg-run
     [ -x "$bin" ] || fail "no binary at $bin after the build"

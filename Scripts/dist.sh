@@ -4,11 +4,12 @@
 #   dist/vgg-run-VERSION-x86_64-linux.tar.gz    built here, with this machine's Swift
 #   dist/SHA256SUMS
 # Each archive holds one folder vgg-run-VERSION-ARCH-linux/ with
-#   vgg-run          the binary, Swift runtime and Foundation linked in (--static-swift-stdlib), stripped
-#   README.txt       what it needs (glibc version, shared libraries) and how to run it
-#   NEEDED.txt       `readelf -d` of the binary: the shared libraries it loads
+#   vgg-run          the binary, statically linked (--static-swift-stdlib -static-executable), stripped
+#   README.txt       what it needs (a Linux kernel version, nothing else) and how to run it
+#   NEEDED.txt       `readelf -d` of the binary: the shared libraries it loads (none)
 #   LICENSE          this project's licence
-#   THIRD-PARTY.txt  the licences of what is linked in (Swift runtime, Foundation, ICU, swift-argument-parser)
+#   THIRD-PARTY.txt  the licences of what is linked in (Swift runtime, Foundation, ICU,
+#                    swift-argument-parser, glibc, libstdc++, libpng, libjpeg-turbo, zlib)
 # Archives are written to a temporary name and renamed, so a dist/ file is never half-written.
 # Scripts/test-dist.sh checks them.
 set -euo pipefail
@@ -22,11 +23,14 @@ mkdir -p "$DIST" "$STAGE"
 
 fail() { echo "dist: $*" >&2; exit 1; }
 
-# Highest GLIBC_ symbol version the binary asks for: the oldest glibc that runs it.
-min_glibc() { objdump -T "$1" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1; }
+# The oldest Linux kernel the binary runs on (`file`: "for GNU/Linux 3.7.0").
+min_kernel() { file -b "$1" | grep -o 'for GNU/Linux [0-9.]*' | awk '{print $3}'; }
 
+# package ARCH BINARY STRIP SWIFT_VERSION DOC_ROOT SWIFTLANG_COPYRIGHT PARSER_LICENCE
+# DOC_ROOT: the /usr/share/doc of the system whose static libraries went in (the licences of
+# glibc, libstdc++, libpng, libjpeg-turbo and zlib, as Debian ships them).
 package() {
-    local arch=$1 binary=$2 strip=$3 swift_version=$4 licences=$5
+    local arch=$1 binary=$2 strip=$3 swift_version=$4 docs=$5 swiftlang_copyright=$6 parser_licence=$7
     local name=vgg-run-$VERSION-$arch-linux
     local folder=$STAGE/$name
     rm -rf "$folder"
@@ -34,20 +38,31 @@ package() {
     cp "$binary" "$folder/vgg-run"
     # Symbols and debug info only; Swift's runtime metadata lives in sections strip keeps.
     $strip "$folder/vgg-run"
-    readelf -d "$folder/vgg-run" | grep NEEDED | sed 's/.*\[\(.*\)\]/\1/' > "$folder/NEEDED.txt"
-    local glibc; glibc=$(min_glibc "$folder/vgg-run")
+    file -b "$folder/vgg-run" | grep -q 'statically linked' || fail "$binary is not statically linked"
+    local needed; needed=$(readelf -d "$folder/vgg-run" | grep NEEDED | sed 's/.*\[\(.*\)\]/\1/' || true)
+    echo "${needed:-none: statically linked (readelf -d: no dynamic section)}" > "$folder/NEEDED.txt"
+    local kernel; kernel=$(min_kernel "$folder/vgg-run")
     cp LICENSE "$folder/LICENSE"
+    local licences=("$swiftlang_copyright" "$parser_licence" "$docs/libc6/copyright" /usr/share/common-licenses/LGPL-2.1
+                    "$docs/libstdc++6/copyright" "$docs/libpng16-16"*/copyright "$docs/libjpeg62-turbo/copyright" "$docs/zlib1g/copyright")
     {
-        echo "vgg-run $VERSION for $arch Linux links these in (--static-swift-stdlib):"
+        echo "vgg-run $VERSION for $arch Linux is statically linked. It holds:"
         echo "- the Swift runtime, Foundation and Dispatch ($swift_version): Apache License 2.0 with the Runtime"
-        echo "  Library Exception;"
-        echo "- ICU, inside Foundation: the Unicode licence;"
-        echo "- swift-argument-parser: Apache License 2.0."
-        echo "Their licences follow: swift-argument-parser's LICENSE.txt, and Debian's copyright file of"
-        echo "its swiftlang package, which holds the licences of the Swift runtime, Foundation and ICU."
+        echo "  Library Exception; ICU, inside Foundation: the Unicode licence;"
+        echo "- swift-argument-parser: Apache License 2.0;"
+        echo "- the GNU C Library (glibc): GNU Lesser General Public License 2.1 or later. To relink vgg-run"
+        echo "  with a modified glibc, build it from this project's source (make cross-aarch64, or"
+        echo "  swift build -c release --product vgg-run --static-swift-stdlib -Xswiftc -static-executable);"
+        echo "  glibc's source is Debian's glibc source package (apt-get source glibc);"
+        echo "- libstdc++ and libgcc: GPL 3 with the GCC Runtime Library Exception;"
+        echo "- libpng (PNG Reference Library licence), libjpeg-turbo (IJG and BSD-style), zlib (zlib licence)."
+        echo "Their licences follow: Debian's copyright file of its swiftlang package (Swift, Foundation, ICU),"
+        echo "swift-argument-parser's LICENSE.txt, then Debian's copyright files of libc6 (with the LGPL 2.1),"
+        echo "libstdc++6, libpng16, libjpeg62-turbo and zlib1g."
         echo
-        for file in $licences; do
-            echo "==== $(basename "$file")"
+        for file in "${licences[@]}"; do
+            [ -f "$file" ] || fail "licence file $file missing"
+            echo "==== $file"
             cat "$file"
             echo
         done
@@ -58,11 +73,10 @@ package() {
         echo "Classifies images with an int8 VGG blob written by vgg-quantize, with integer-only kernels"
         echo "(the best this CPU runs, chosen at start; VGG_KERNELS=name restricts the choice)."
         echo
-        echo "Needs: glibc $glibc or newer and these shared libraries (NEEDED.txt):"
-        sed 's/^/  /' "$folder/NEEDED.txt"
-        echo "The Swift runtime and Foundation are linked in: no Swift installation is needed."
-        echo "On Debian and Raspberry Pi OS: sudo apt install libpng16-16t64 libjpeg62-turbo"
-        echo "(Debian 12 / Raspberry Pi OS 12: libpng16-16). Which systems qualify: Docs/Deploying.md."
+        echo "Needs: Linux $kernel or newer on $arch, nothing else. The binary is statically linked: the"
+        echo "Swift runtime, Foundation, glibc, libstdc++, libpng, libjpeg-turbo and zlib are inside"
+        echo "(NEEDED.txt: no shared libraries). It runs on Raspberry Pi OS 12 and 13, Debian 11-13,"
+        echo "Ubuntu 20.04 and later, and other distributions alike (Docs/Deploying.md)."
         echo
         echo "Run:"
         echo "  ./vgg-run model.vq8 photo.jpg --top 5"
@@ -74,32 +88,33 @@ package() {
     local archive=$DIST/$name.tar.gz
     tar --owner=0 --group=0 --numeric-owner -C "$STAGE" -czf "$archive.partial" "$name"
     mv "$archive.partial" "$archive"
-    echo "== dist: $archive ($(du -h "$archive" | cut -f1); binary $(du -h "$folder/vgg-run" | cut -f1), glibc >= $glibc)"
+    echo "== dist: $archive ($(du -h "$archive" | cut -f1); binary $(du -h "$folder/vgg-run" | cut -f1), static, Linux >= $kernel)"
 }
 
-# x86-64: this machine's toolchain, its own scratch folder (the stdlib linked statically).
-echo "== dist: x86_64 vgg-run (swift build -c release --static-swift-stdlib)"
-x86_bin=.build/dist-x86_64/release/vgg-run
-rm -f "$x86_bin"
-$SWIFT build -c release --product vgg-run --static-swift-stdlib --scratch-path .build/dist-x86_64 > "$STAGE/x86_64-build.log" 2>&1 \
-    || { grep -v '^\[' "$STAGE/x86_64-build.log" >&2; fail "the x86_64 build failed"; }
-[ -x "$x86_bin" ] || fail "the x86_64 build wrote no $x86_bin"
-x86_swift=$($SWIFT --version 2>&1 | grep -o 'Swift version [0-9.]*' | head -1)
-# The licence texts: swift-argument-parser's own, and Debian's copyright file of swiftlang, which
-# holds those of the Swift runtime, Foundation and swift-foundation-icu (ICU's Unicode licence):
-# the same upstream projects for both archives (the cross toolchain's root has the file).
+# The licence texts of the Swift runtime, Foundation and swift-foundation-icu: Debian's copyright
+# file of swiftlang (the same upstream projects for both archives; the cross toolchain's root has it).
 Scripts/cross-aarch64.sh setup > /dev/null
 sysroot=$(Scripts/cross-aarch64.sh sysroot)
-swiftlang_copyright=$(dirname "$(dirname "$sysroot")")/usr/share/doc/swiftlang/copyright
+root=$(dirname "$(dirname "$sysroot")")
+swiftlang_copyright=$root/usr/share/doc/swiftlang/copyright
 [ -f "$swiftlang_copyright" ] || fail "no $swiftlang_copyright (the licences of the linked-in Swift runtime)"
-package x86_64 "$x86_bin" strip "$x86_swift" \
-    "$swiftlang_copyright .build/dist-x86_64/checkouts/swift-argument-parser/LICENSE.txt"
 
-# aarch64: the cross-build, with Debian 13's Swift.
+# x86-64: this machine's toolchain and static libraries, its own scratch folder.
+echo "== dist: x86_64 vgg-run (swift build -c release --static-swift-stdlib -static-executable)"
+x86_bin=.build/dist-x86_64/release/vgg-run
+rm -f "$x86_bin"
+$SWIFT build -c release --product vgg-run --static-swift-stdlib -Xswiftc -static-executable --scratch-path .build/dist-x86_64 \
+    > "$STAGE/x86_64-build.log" 2>&1 || { grep -v '^\[' "$STAGE/x86_64-build.log" >&2; fail "the x86_64 build failed"; }
+[ -x "$x86_bin" ] || fail "the x86_64 build wrote no $x86_bin"
+x86_swift=$($SWIFT --version 2>&1 | grep -o 'Swift version [0-9.]*' | head -1)
+package x86_64 "$x86_bin" strip "$x86_swift" /usr/share/doc "$swiftlang_copyright" \
+    .build/dist-x86_64/checkouts/swift-argument-parser/LICENSE.txt
+
+# aarch64: the cross-build (static), with Debian 13's Swift and its arm64 libraries.
 Scripts/cross-aarch64.sh build
 package aarch64 .build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run aarch64-linux-gnu-strip \
-    "$(Scripts/cross-aarch64.sh swift-version), Debian 13's swiftlang" \
-    "$swiftlang_copyright .build/aarch64/checkouts/swift-argument-parser/LICENSE.txt"
+    "$(Scripts/cross-aarch64.sh swift-version), Debian 13's swiftlang" "$root/usr/share/doc" "$swiftlang_copyright" \
+    .build/aarch64/checkouts/swift-argument-parser/LICENSE.txt
 
 (cd "$DIST" && sha256sum vgg-run-"$VERSION"-*-linux.tar.gz > SHA256SUMS.partial && mv SHA256SUMS.partial SHA256SUMS)
 echo "== dist: $DIST/SHA256SUMS"

@@ -14,15 +14,14 @@
 # is one line naming what it has.
 #
 # Environment: X86_BIN (default .build/test/release: vgg-quantize and vgg-run for x86),
-#   ARM_VGG_RUN (default .build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run),
-#   AARCH64_SYSROOT (default: Scripts/cross-aarch64.sh sysroot), QEMU_AARCH64 (default qemu-aarch64),
+#   ARM_VGG_RUN (default .build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run, static),
+#   QEMU_AARCH64 (default qemu-aarch64),
 #   E2E_CPUS (default "cortex-a53 cortex-a72 cortex-a76 max"), E2E_THREADS (default "1 2 4").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 X86_BIN=${X86_BIN:-.build/test/release}
 ARM=${ARM_VGG_RUN:-.build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run}
-SYSROOT=${AARCH64_SYSROOT:-$(Scripts/cross-aarch64.sh sysroot)}
 QEMU=${QEMU_AARCH64:-qemu-aarch64}
 CPUS=${E2E_CPUS:-cortex-a53 cortex-a72 cortex-a76 max}
 THREADS=${E2E_THREADS:-1 2 4}
@@ -33,7 +32,7 @@ stop() { echo "test-aarch64-e2e: $*" >&2; echo "aarch64-e2e: 0 passed, 1 failed"
 for tool in "$X86_BIN/vgg-quantize" "$X86_BIN/vgg-run" "$ARM"; do
     [ -x "$tool" ] || stop "$tool not built (make test builds it)"
 done
-[ -d "$SYSROOT/usr/lib/aarch64-linux-gnu" ] || stop "no aarch64 sysroot at $SYSROOT (make cross-aarch64)"
+file -b "$ARM" | grep -q "ARM aarch64.*statically linked" || stop "$ARM is not a static aarch64 executable"
 command -v "$QEMU" >/dev/null || stop "$QEMU not found (apt-get install qemu-user)"
 command -v python3 >/dev/null || stop "python3 not found (apt-get install python3)"
 
@@ -44,7 +43,8 @@ failures=0
 passed=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { passed=$((passed + 1)); }
-arm() { local cpu=$1; shift; "$QEMU" -cpu "$cpu" -L "$SYSROOT" "$ARM" "$@"; }
+# (no -L: the binary is static, it loads nothing)
+arm() { local cpu=$1; shift; "$QEMU" -cpu "$cpu" "$ARM" "$@"; }
 expected_kernel() { case $1 in cortex-a53|cortex-a72) echo neon ;; *) echo neondot ;; esac; }
 json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 

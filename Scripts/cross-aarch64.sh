@@ -44,7 +44,7 @@ HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates libpng-dev libjpeg-dev li
 # The target sysroot (arm64). Headers and link-time libraries of everything vgg-run links.
 TARGET_PACKAGES=(swiftlang libc6 libc6-dev linux-libc-dev libgcc-s1 libgcc-14-dev libstdc++6 libstdc++-14-dev
                  libatomic1 zlib1g zlib1g-dev libpng16-16t64 libpng-dev libjpeg62-turbo libjpeg62-turbo-dev
-                 libcrypt1 libcrypt-dev libuuid1 libicu76 libxml2)
+                 libcrypt1 libcrypt-dev libuuid1 libicu76 libxml2 gcc-14-base)
 
 fail() { echo "cross-aarch64: $*" >&2; exit 1; }
 step() { echo "== cross-aarch64: $*"; }

@@ -26,11 +26,11 @@ fail() { echo "dist: $*" >&2; exit 1; }
 # The oldest Linux kernel the binary runs on (`file`: "for GNU/Linux 3.7.0").
 min_kernel() { file -b "$1" | grep -o 'for GNU/Linux [0-9.]*' | awk '{print $3}'; }
 
-# package ARCH BINARY STRIP SWIFT_VERSION DOC_ROOT SWIFTLANG_COPYRIGHT PARSER_LICENCE
+# package ARCH BINARY STRIP SWIFT_VERSION DOC_ROOT SWIFTLANG_COPYRIGHT PARSER_LICENCE GLIBC_VERSION SYSTEMS
 # DOC_ROOT: the /usr/share/doc of the system whose static libraries went in (the licences of
 # glibc, libstdc++, libpng, libjpeg-turbo and zlib, as Debian ships them).
 package() {
-    local arch=$1 binary=$2 strip=$3 swift_version=$4 docs=$5 swiftlang_copyright=$6 parser_licence=$7
+    local arch=$1 binary=$2 strip=$3 swift_version=$4 docs=$5 swiftlang_copyright=$6 parser_licence=$7 glibc=$8 systems=$9
     local name=vgg-run-$VERSION-$arch-linux
     local folder=$STAGE/$name
     rm -rf "$folder"
@@ -42,9 +42,12 @@ package() {
     local needed; needed=$(readelf -d "$folder/vgg-run" | grep NEEDED | sed 's/.*\[\(.*\)\]/\1/' || true)
     echo "${needed:-none: statically linked (readelf -d: no dynamic section)}" > "$folder/NEEDED.txt"
     local kernel; kernel=$(min_kernel "$folder/vgg-run")
+    [ -n "$kernel" ] || fail "file names no minimum Linux version for $binary"
     cp LICENSE "$folder/LICENSE"
+    # (libstdc++6's doc folder is a link to gcc-N-base's)
+    local libstdcxx=$docs/libstdc++6/copyright
     local licences=("$swiftlang_copyright" "$parser_licence" "$docs/libc6/copyright" /usr/share/common-licenses/LGPL-2.1
-                    "$docs/libstdc++6/copyright" "$docs/libpng16-16"*/copyright "$docs/libjpeg62-turbo/copyright" "$docs/zlib1g/copyright")
+                    "$libstdcxx" "$docs/libpng16-16"*/copyright "$docs/libjpeg62-turbo/copyright" "$docs/zlib1g/copyright")
     {
         echo "vgg-run $VERSION for $arch Linux is statically linked. It holds:"
         echo "- the Swift runtime, Foundation and Dispatch ($swift_version): Apache License 2.0 with the Runtime"
@@ -53,7 +56,8 @@ package() {
         echo "- the GNU C Library (glibc): GNU Lesser General Public License 2.1 or later. To relink vgg-run"
         echo "  with a modified glibc, build it from this project's source (make cross-aarch64, or"
         echo "  swift build -c release --product vgg-run --static-swift-stdlib -Xswiftc -static-executable);"
-        echo "  glibc's source is Debian's glibc source package (apt-get source glibc);"
+        echo "  the glibc linked in is Debian's $glibc, whose source is Debian's glibc source package of"
+        echo "  that version (https://snapshot.debian.org/package/glibc/$glibc/);"
         echo "- libstdc++ and libgcc: GPL 3 with the GCC Runtime Library Exception;"
         echo "- libpng (PNG Reference Library licence), libjpeg-turbo (IJG and BSD-style), zlib (zlib licence)."
         echo "Their licences follow: Debian's copyright file of its swiftlang package (Swift, Foundation, ICU),"
@@ -75,8 +79,7 @@ package() {
         echo
         echo "Needs: Linux $kernel or newer on $arch, nothing else. The binary is statically linked: the"
         echo "Swift runtime, Foundation, glibc, libstdc++, libpng, libjpeg-turbo and zlib are inside"
-        echo "(NEEDED.txt: no shared libraries). It runs on Raspberry Pi OS 12 and 13, Debian 11-13,"
-        echo "Ubuntu 20.04 and later, and other distributions alike (Docs/Deploying.md)."
+        echo "(NEEDED.txt: no shared libraries). $systems"
         echo
         echo "Run:"
         echo "  ./vgg-run model.vq8 photo.jpg --top 5"
@@ -108,13 +111,17 @@ $SWIFT build -c release --product vgg-run --static-swift-stdlib -Xswiftc -static
 [ -x "$x86_bin" ] || fail "the x86_64 build wrote no $x86_bin"
 x86_swift=$($SWIFT --version 2>&1 | grep -o 'Swift version [0-9.]*' | head -1)
 package x86_64 "$x86_bin" strip "$x86_swift" /usr/share/doc "$swiftlang_copyright" \
-    .build/dist-x86_64/checkouts/swift-argument-parser/LICENSE.txt
+    .build/dist-x86_64/checkouts/swift-argument-parser/LICENSE.txt "$(dpkg-query -W -f='${Version}' libc6-dev)" \
+    "It runs on any x86-64 Linux with a kernel that new: Debian 11-13, Ubuntu 20.04 and later, RHEL 8 and later alike."
 
 # aarch64: the cross-build (static), with Debian 13's Swift and its arm64 libraries.
 Scripts/cross-aarch64.sh build
+# (the licences from the sysroot: the arm64 packages whose static libraries went in)
+arm64_glibc=$(basename "$(ls "$root"/opt/arm64-debs/libc6-dev_*_arm64.deb)" | cut -d_ -f2)
 package aarch64 .build/aarch64/aarch64-unknown-linux-gnu/release/vgg-run aarch64-linux-gnu-strip \
-    "$(Scripts/cross-aarch64.sh swift-version), Debian 13's swiftlang" "$root/usr/share/doc" "$swiftlang_copyright" \
-    .build/aarch64/checkouts/swift-argument-parser/LICENSE.txt
+    "$(Scripts/cross-aarch64.sh swift-version), Debian 13's swiftlang" "$sysroot/usr/share/doc" "$swiftlang_copyright" \
+    .build/aarch64/checkouts/swift-argument-parser/LICENSE.txt "$arm64_glibc" \
+    "It runs on any 64-bit ARM Linux (an arm64 kernel): Raspberry Pi OS 12 and 13 64-bit, Debian 11-13, Ubuntu 20.04 and later, Jetson Linux 35-36, Armbian. Not on a 32-bit (armhf) system."
 
 (cd "$DIST" && sha256sum vgg-run-"$VERSION"-*-linux.tar.gz > SHA256SUMS.partial && mv SHA256SUMS.partial SHA256SUMS)
 echo "== dist: $DIST/SHA256SUMS"

@@ -5,7 +5,7 @@ import Testing
 @Suite struct StrictJSONTests {
     @Test(arguments: [
         #"{}"#, #"{"a": 1, "b": [1.5e3, true, null]}"#, #"{"key \" quote": "\\ \/ \b \f \n \r \t"}"#,
-        #"{"u": "\u00e9\u0041", "pair": "\ud83d\ude00"}"#, "{\"é\": \"日本\"}", #"not json at all"#, #"[1, 2"#,
+        #"{"u": "\u00e9\u0041", "pair": "\ud83d\ude00"}"#, #"{"a\\": 1}"#, "{\"é\": \"日本\"}", #"not json at all"#, #"[1, 2"#,
     ])
     func accepts(_ text: String) throws {
         try StrictJSON.checkStrings(Array(text.utf8))
@@ -20,6 +20,8 @@ import Testing
         (#"{"a": "\ud83d"}"#, "lone surrogate escape at byte 7"),
         (#"{"a": "\ud83d\u0041"}"#, "lone surrogate escape"),
         (#"{"a": "\ude00x"}"#, "lone surrogate escape"),
+        (#"{"a": "\ud83d\ud83d"}"#, "lone surrogate escape at byte 7"),
+        (#"{"a": "\ud83d\u12"}"#, "invalid \\u escape at byte 13"),
         (#"{"a": "\u00"#, "ends inside an escape"),
         (#"{"a": "open"#, "has no closing quote"),
     ])

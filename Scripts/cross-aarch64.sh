@@ -5,7 +5,8 @@
 #
 #   Scripts/cross-aarch64.sh setup    make the toolchain (once per machine; later runs reuse it)
 #   Scripts/cross-aarch64.sh build    setup, then build vgg-run into .build/aarch64/
-#   Scripts/cross-aarch64.sh sysroot  print the aarch64 sysroot (for qemu-aarch64 -L)
+#   Scripts/cross-aarch64.sh sysroot  print the aarch64 sysroot (its arm64 packages' licences: dist.sh)
+#   Scripts/cross-aarch64.sh root     print the trixie root (swiftlang's copyright, the arm64 .debs)
 #   Scripts/cross-aarch64.sh swift-version   print the cross compiler's version
 #   Scripts/cross-aarch64.sh run 'COMMAND'    run a shell command in the trixie root (the clone is /src)
 #
@@ -105,7 +106,7 @@ make_root() {
 install_compiler() {
     # the stamp holds the package list: a longer list in a later version installs the rest
     [ "$(cat "$ROOT/.vgg-compiler-ready" 2>/dev/null)" = "${HOST_PACKAGES[*]}" ] && return
-    step "apt-get install ${HOST_PACKAGES[*]} (amd64, in the $SUITE root; about 540 MB)"
+    step "apt-get install ${HOST_PACKAGES[*]} (amd64, in the $SUITE root; about 580 MB with the base system)"
     # (dpkg --configure -a: finishes what an interrupted earlier run left half-installed)
     in_root "dpkg --configure -a && apt-get update -qq" || fail "could not read the package lists of $SUITE from $(mirror)"
     for package in "${HOST_PACKAGES[@]}"; do
@@ -241,9 +242,10 @@ case ${1:-build} in
     setup) setup ;;
     build) build ;;
     sysroot) echo "$SYSROOT" ;;
+    root) echo "$ROOT" ;;
     run) [ -f "$ROOT/.vgg-compiler-ready" ] || fail "no toolchain yet (Scripts/cross-aarch64.sh setup)"
          [ -n "${2:-}" ] || fail "usage: $0 run 'COMMAND'"
          in_root "$2" ;;
     swift-version) in_root "swift --version 2>&1" | grep -o 'Swift version [^ ]* ([^)]*)' ;;
-    *) fail "usage: $0 setup|build|sysroot|swift-version|run 'COMMAND'" ;;
+    *) fail "usage: $0 setup|build|sysroot|root|swift-version|run 'COMMAND'" ;;
 esac

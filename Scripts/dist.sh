@@ -98,7 +98,7 @@ package() {
 # file of swiftlang (the same upstream projects for both archives; the cross toolchain's root has it).
 Scripts/cross-aarch64.sh setup > /dev/null
 sysroot=$(Scripts/cross-aarch64.sh sysroot)
-root=$(dirname "$(dirname "$sysroot")")
+root=$(Scripts/cross-aarch64.sh root)
 swiftlang_copyright=$root/usr/share/doc/swiftlang/copyright
 [ -f "$swiftlang_copyright" ] || fail "no $swiftlang_copyright (the licences of the linked-in Swift runtime)"
 

@@ -58,11 +58,11 @@ if [ $status != 0 ] && [ $status -lt 128 ] && grep -q "^cross-aarch64: could not
 else fail "no mirror: exit $status: $(cat $OUT/nomirror.err)"; fi
 
 echo "== blobs, by the x86 vgg-quantize"
-digits=(--weights $F/digits/vgg11_bn-digits.pth --calibration $F/digits/calibration --labels $F/digits/labels.txt
-        --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234)
+# shellcheck source=Scripts/digits-blob.sh
+. Scripts/digits-blob.sh
+digits_blob "$X86_BIN/vgg-quantize" $OUT/digits.vq8 generic || stop "vgg-quantize failed"
+digits_blob "$X86_BIN/vgg-quantize" $OUT/digits-pairs.vq8 x86_64-avx2 || stop "vgg-quantize failed"
 quantize() { "$X86_BIN/vgg-quantize" "$@" > /dev/null 2> $OUT/quantize.log || { cat $OUT/quantize.log >&2; stop "vgg-quantize failed"; }; }
-quantize "${digits[@]}" --target generic -o $OUT/digits.vq8
-quantize "${digits[@]}" --target x86_64-avx2 -o $OUT/digits-pairs.vq8
 # vgg16_bn at reduced width (seeded random weights), at the full 224x224 input
 quantize --arch vgg16_bn --weights $F/models/vgg16_bn.pth --calibration Calibration --calibration-count 4 \
     --target rpi4 -o $OUT/vgg16_bn.vq8

@@ -41,9 +41,9 @@ grep -E '^✘ Test .*(recorded|failed)|Fatal error|Test run with|Executed [0-9]+
 echo "   $(( $(date +%s) - start )) s; full output: $OUT/test.log"
 [ $status = 0 ] || { summary 1 1; exit 1; }
 
-"$X86_BIN/vgg-quantize" --weights $F/digits/vgg11_bn-digits.pth --calibration $F/digits/calibration \
-    --labels $F/digits/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 \
-    -o "$OUT/digits.vq8" > /dev/null 2> "$OUT/quantize.log" || { cat "$OUT/quantize.log" >&2; summary 2 1; exit 1; }
+# shellcheck source=Scripts/digits-blob.sh
+. Scripts/digits-blob.sh
+digits_blob "$X86_BIN/vgg-quantize" "$OUT/digits.vq8" || { summary 2 1; exit 1; }
 images="$F/digits/heldout/0005.png $F/images/chelsea.jpg"
 # shellcheck disable=SC2086
 "$X86_BIN/vgg-run" "$OUT/digits.vq8" --top 3 --logits-out "$OUT/x86.npy" $images > "$OUT/x86.txt" 2> /dev/null

@@ -33,9 +33,9 @@ done
 check "SHA256SUMS matches the archives" bash -c "cd dist && sha256sum --quiet -c SHA256SUMS"
 
 # A blob and the x86 test build's answer for one image.
-"$X86_BIN/vgg-quantize" --weights $F/digits/vgg11_bn-digits.pth --calibration $F/digits/calibration \
-    --labels $F/digits/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 \
-    -o "$OUT/digits.vq8" > /dev/null 2> "$OUT/quantize.log" || { cat "$OUT/quantize.log" >&2; exit 1; }
+# shellcheck source=Scripts/digits-blob.sh
+. Scripts/digits-blob.sh
+digits_blob "$X86_BIN/vgg-quantize" "$OUT/digits.vq8" || exit 1
 image=$F/digits/heldout/0004.png
 "$X86_BIN/vgg-run" "$OUT/digits.vq8" --top 3 "$image" > "$OUT/expected.txt" 2> /dev/null
 

@@ -84,7 +84,7 @@ extension EvaluationReport {
         arch = evaluator.blob.arch
         blob = evaluator.blob.name
         calibration = evaluator.blob.calibration
-        kernel = evaluator.int8.kernelSummary
+        kernel = evaluator.int8.model.kernelSummary
         threads = evaluator.threads
         blobBytes = evaluator.blob.fileByteCount
         self.checkpointBytes = checkpointBytes

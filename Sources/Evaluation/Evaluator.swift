@@ -19,7 +19,8 @@ public struct Evaluator {
     /// The fused fp32 graph.
     public let network: VGGNetwork
     public let blob: BlobFile
-    public let int8: Int8Network
+    /// The int8 model's context (the evaluator runs one image at a time).
+    public let int8: ExecutionContext
     /// Threads of each engine (they take turns).
     public let threads: Int
     /// Images per fp32 forward pass; the int8 runtime runs one image at a time.
@@ -34,7 +35,7 @@ public struct Evaluator {
         public var layers: [LayerComparison]
         /// Time in the fp32 forward passes, without the comparisons done while they run.
         public var fp32Seconds = 0.0
-        /// Time in the int8 layers (`Int8Network.layerNanoseconds`), without copying their outputs out.
+        /// Time in the int8 layers (`ExecutionContext.layerNanoseconds`), without copying their outputs out.
         public var int8Seconds = 0.0
         /// Logits `[images][classes]`, row-major, when the run was asked to keep them; else empty.
         public var fp32Logits: [Float] = []
@@ -53,7 +54,8 @@ public struct Evaluator {
         try blob.checkMatches(self.network)
         self.blob = blob
         self.threads = threads
-        int8 = try Int8Network(blob: blob, kernels: try Kernel.allowed(environment: environment), threads: threads)
+        let model = try Int8Model(blob: blob, kernels: try Kernel.allowed(environment: environment), threads: threads)
+        int8 = try ExecutionContext(model: model, threads: threads)
     }
 
     /// Evaluates `images` in order, `batchSize` at a time.
@@ -79,10 +81,10 @@ public struct Evaluator {
             let inputs = try batch.map { preprocessing(try ImageDecoder.decode(contentsOf: files[$0])) }
 
             // int8 first, keeping every layer's output (uint8: a quarter of the fp32 bytes).
-            var int8Outputs: [[Int8Network.LayerOutput]] = []
+            var int8Outputs: [[ExecutionContext.LayerOutput]] = []
             var int8Logits: [[Float]] = []
             for input in inputs {
-                var outputs: [Int8Network.LayerOutput] = []
+                var outputs: [ExecutionContext.LayerOutput] = []
                 let quantized = Boundary.quantizeInput(input, height: spec.cropHeight, width: spec.cropWidth,
                                                        quantization: spec.quantization)
                 let accumulators = int8.accumulators(input: quantized) { outputs.append($0) }

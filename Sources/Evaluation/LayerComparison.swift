@@ -31,7 +31,7 @@ public struct LayerComparison: Sendable {
     ///   - reference: the fp32 output, CHW `[channels][height][width]` (a linear layer:
     ///     `[features]`, with height = width = 1).
     ///   - quantized: the int8 runtime's output, dense HWC `[height][width][paddedChannels]`
-    ///     (`Int8Network.LayerOutput.values`); channels from `channels` on are padding and
+    ///     (`ExecutionContext.LayerOutput.values`); channels from `channels` on are padding and
     ///     ignored.
     ///
     /// Value (c, y, x) of the reference meets `quantized[(y * width + x) * paddedChannels + c]`,

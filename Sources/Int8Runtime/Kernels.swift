@@ -91,7 +91,7 @@ public struct Kernel: @unchecked Sendable, Equatable {
     }
 
     /// The best complete kernel this CPU runs for layers of any weights, within `VGG_KERNELS` when
-    /// set (what an unflagged layer gets where no Winograd entry fits; `Int8Network` chooses per
+    /// set (what an unflagged layer gets where no Winograd entry fits; `Int8Model` chooses per
     /// layer from `allowed`).
     public static func best(environment: [String: String]) throws(RuntimeError) -> Kernel {
         let kernels = try allowed(environment: environment)
@@ -136,7 +136,7 @@ public struct Winograd: OptionSet, Sendable, Hashable {
     /// The Winograd kernels whose shape needs a convolution over a `height` x `width` map of `cin`
     /// (padded) channels meets: channels in 16s, at least `minimumPixels`, and whole tiles (even
     /// sides for F(2x2), multiples of 4 for F(4x4)). F(4x4) also needs weights within its bound,
-    /// which `Int8Network` checks (`q8_wino4x4_weights_fit`).
+    /// which `Convolution.plan` checks (`q8_wino4x4_weights_fit`).
     public static func fitting(height: Int, width: Int, cin: Int) -> Winograd {
         guard cin % 16 == 0 && height * width >= minimumPixels else { return [] }
         var fits: Winograd = []
@@ -150,4 +150,12 @@ public struct Winograd: OptionSet, Sendable, Hashable {
 public struct RuntimeError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    /// Thread counts the runtime accepts.
+    public static let threadRange = 1...256
+
+    /// Throws unless `threads` is in `threadRange`.
+    public static func checkThreads(_ threads: Int) throws(RuntimeError) {
+        guard threadRange.contains(threads) else { throw RuntimeError("threads must be 1...256, got \(threads)") }
+    }
 }

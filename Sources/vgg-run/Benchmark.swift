@@ -41,11 +41,12 @@ struct Benchmark: Codable {
         case outsideLayersMs = "outside_layers_ms"
     }
 
-    static func run(_ network: Int8Network, input: [Float], runs: Int, loadMs: Double) -> Benchmark {
+    static func run(_ network: ExecutionContext, input: [Float], runs: Int, loadMs: Double) -> Benchmark {
+        let model = network.model
         _ = network.logits(preprocessed: input)
         var totals: [Double] = []
         var outside: [Double] = []
-        var perLayer: [[Double]] = Array(repeating: [], count: network.layerNames.count)
+        var perLayer: [[Double]] = Array(repeating: [], count: model.layerNames.count)
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
             _ = network.logits(preprocessed: input)
@@ -55,17 +56,17 @@ struct Benchmark: Codable {
             }
             outside.append(totals[totals.count - 1] - Double(network.layerNanoseconds.reduce(0, +)) / 1e6)
         }
-        let layers = network.layerNames.indices.map { index in
+        let layers = model.layerNames.indices.map { index in
             let ms = median(perLayer[index])
-            let macs = network.layerMACs[index]
-            return Layer(name: network.layerNames[index], ms: ms,
-                         gmacPerS: macs > 0 && ms > 0 ? Double(macs) / (ms * 1e6) : nil, kernel: network.layerKernels[index]?.name)
+            let macs = model.layerMACs[index]
+            return Layer(name: model.layerNames[index], ms: ms,
+                         gmacPerS: macs > 0 && ms > 0 ? Double(macs) / (ms * 1e6) : nil, kernel: model.layerKernels[index]?.name)
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Benchmark(arch: network.blob.arch, kernel: network.kernelSummary, threads: network.threads,
-                         input: [network.inputHeight, network.inputWidth], runs: runs,
-                         gmac: Double(network.layerMACs.reduce(0, +)) / 1e9,
+        return Benchmark(arch: model.blob.arch, kernel: model.kernelSummary, threads: network.threads,
+                         input: [model.inputHeight, model.inputWidth], runs: runs,
+                         gmac: Double(model.layerMACs.reduce(0, +)) / 1e9,
                          medianMs: median(totals), p90Ms: percentile(totals, 0.9), minMs: totals.min()!,
                          loadMs: loadMs, peakRssMb: Double(usage.ru_maxrss) / 1024, outsideLayersMs: median(outside),
                          layers: layers)

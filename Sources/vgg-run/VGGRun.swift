@@ -55,7 +55,8 @@ struct VGGRun: ParsableCommand {
         let loadStart = DispatchTime.now().uptimeNanoseconds
         let kernels = try Kernel.allowed(environment: ProcessInfo.processInfo.environment)
         let file = try BlobFile(contentsOf: URL(fileURLWithPath: blob))
-        let network = try Int8Network(blob: file, kernels: kernels, threads: threads)
+        let model = try Int8Model(blob: file, kernels: kernels, threads: threads)
+        let network = try ExecutionContext(model: model, threads: threads)
         let loadMs = milliseconds(since: loadStart)
 
         let spec = file.input
@@ -81,19 +82,19 @@ struct VGGRun: ParsableCommand {
         }
         let runMs = Double(runNanoseconds) / 1e6
         if let logitsOut {
-            let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, network.classCount])
+            let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, model.classCount])
             try AtomicFile.write(array.npyBytes, to: URL(fileURLWithPath: logitsOut))
         }
         let results = zip(images, logits).map { ImageResult(file: $0, logits: $1, top: top, classNames: file.labels) }
         if json {
-            let report = RunReport(arch: file.arch, classes: network.classCount, kernel: network.kernelSummary, threads: threads,
+            let report = RunReport(arch: file.arch, classes: model.classCount, kernel: model.kernelSummary, threads: threads,
                                    loadMs: loadMs, runMs: runMs, images: results)
             print(try report.jsonText())
         } else {
             for result in results { print(result.text) }
         }
         FileHandle.standardError.write(Data(("\(file.arch) int8: \(images.count) image(s) in \(String(format: "%.1f", runMs)) ms, "
-            + "load \(String(format: "%.1f", loadMs)) ms, kernel \(network.kernelSummary), \(threads) thread(s)\n").utf8))
+            + "load \(String(format: "%.1f", loadMs)) ms, kernel \(model.kernelSummary), \(threads) thread(s)\n").utf8))
     }
 }
 

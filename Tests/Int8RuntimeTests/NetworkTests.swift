@@ -110,11 +110,11 @@ import TestSupport
         // the layer. Layer 1 fits both Winograd tiles, layer 3 only F(2x2). Where a Winograd kernel
         // leads the list (AVX2 without VNNI) that is F(4x4) for layer 1 and F(2x2) for layer 3.
         let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
-        let network = try Int8Network(blob: blob, kernels: Kernel.runnable, threads: 2)
+        let network = try Self.context(blob, kernels: Kernel.runnable, threads: 2)
         let f4 = Kernel.runnable.first { $0.winograd == .f4x4 }, f2 = Kernel.runnable.first { $0.winograd == .f2x2 }
         let layer1 = Kernel.choose(from: Kernel.runnable, for: LayerTraits(.convolution(winograd: [.f4x4, .f2x2]), pairBounded: pairBounded))
         let layer3 = Kernel.choose(from: Kernel.runnable, for: LayerTraits(.convolution(winograd: .f2x2), pairBounded: pairBounded))
-        #expect(network.layerKernels[1] == layer1 && network.layerKernels[3] == layer3, "\(network.layerKernels.map { $0?.name })")
+        #expect(network.model.layerKernels[1] == layer1 && network.model.layerKernels[3] == layer3, "\(network.model.layerKernels.map { $0?.name })")
         if let f4, let f2, Kernel.runnable.firstIndex(of: f4)! < Kernel.runnable.firstIndex(where: { $0.accepts(pairBounded: false) })! {
             #expect(layer1 == f4 && layer3 == f2)
         } else {
@@ -134,8 +134,8 @@ import TestSupport
         }
         // The Winograd kernels ahead of a general one, as on a CPU where they lead the list.
         let kernels = Kernel.runnable.filter { !$0.winograd.isEmpty } + [Kernel.all.last!]
-        let network = try Int8Network(blob: blob, kernels: kernels, threads: 2)
-        #expect(network.layerKernels[1] == f2, "\(network.layerKernels.map { $0?.name })")
+        let network = try Self.context(blob, kernels: kernels, threads: 2)
+        #expect(network.model.layerKernels[1] == f2, "\(network.model.layerKernels.map { $0?.name })")
         var generator = SplitMix64(seed: seed)
         let input: [UInt8] = (0..<68 * 64).flatMap { _ -> [UInt8] in [255, 255, UInt8(truncatingIfNeeded: generator.next()), 114] }
         #expect(network.accumulators(input: input) == ReferenceExecutor.run(model, input: input, height: 68, width: 64).accumulators)
@@ -150,7 +150,7 @@ import TestSupport
     /// Runs `model` with every kernel list and 1-3 threads on three images (random pixels, all 255,
     /// all 0) and expects the reference's accumulators and layer outputs, twice over.
     static func expectReference(_ model: QuantizedModel, height: Int, width: Int, seed: UInt64,
-                                check: ([Kernel], Int8Network) -> Void) throws {
+                                check: ([Kernel], Int8Model) -> Void) throws {
         let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
         var generator = SplitMix64(seed: seed ^ 0xA5A5)
         for image in 0..<3 {
@@ -163,8 +163,8 @@ import TestSupport
             for kernels in kernelLists {
                 let kernel = kernels[0]
                 for threads in 1...3 {
-                    let network = try Int8Network(blob: blob, kernels: kernels, threads: threads)
-                    check(kernels, network)
+                    let network = try Self.context(blob, kernels: kernels, threads: threads)
+                    check(kernels, network.model)
                     let got = network.accumulators(input: input)
                     #expect(got == expected.accumulators, "\(kernel.name), \(threads) threads, image \(image): \(got) vs \(expected.accumulators)")
                     // Twice: nothing left over from the previous run changes the result; and the
@@ -185,7 +185,7 @@ import TestSupport
         let blob = try BlobFile(bytes: try BlobWriter.encode(model), name: "test.vq8")
         var generator = SplitMix64(seed: seed)
         let image = (0..<3 * 12 * 10).map { _ in Float(Int(generator.next() % 4001) - 2000) / 900 }
-        let network = try Int8Network(blob: blob, kernels: Kernel.runnable, threads: 2)
+        let network = try Self.context(blob, kernels: Kernel.runnable, threads: 2)
         let quantized = Boundary.quantizeInput(image, height: 12, width: 10, quantization: model.input.quantization)
         let expected = Boundary.dequantizeLogits(ReferenceExecutor.run(model, input: quantized, height: 12, width: 10).accumulators,
                                                  layer: blob.layers.last!)
@@ -202,21 +202,21 @@ import TestSupport
         let runnable = Kernel.runnable
         let general = runnable.first { $0.accepts(pairBounded: false) }!
         let pairOrGeneral = runnable.first { $0.accepts(pairBounded: true) }!
-        let network = try Int8Network(blob: flagged, kernels: runnable, threads: 1)
-        for (layer, kernel) in zip(flagged.layers, network.layerKernels) {
+        let network = try Self.context(flagged, kernels: runnable, threads: 1)
+        for (layer, kernel) in zip(flagged.layers, network.model.layerKernels) {
             switch layer.kind {
             case .convolution: #expect(layer.pairBounded && kernel == pairOrGeneral, "\(layer.name)")
             case .linear, .logits: #expect(!layer.pairBounded && kernel == general, "\(layer.name)")
             default: #expect(kernel == nil)
             }
         }
-        let plainNetwork = try Int8Network(blob: plain, kernels: runnable, threads: 1)
-        #expect(plainNetwork.layerKernels.compactMap { $0 }.allSatisfy { $0 == general })
-        #expect(plainNetwork.kernelSummary == general.name)
+        let plainNetwork = try Self.context(plain, kernels: runnable, threads: 1)
+        #expect(plainNetwork.model.layerKernels.compactMap { $0 }.allSatisfy { $0 == general })
+        #expect(plainNetwork.model.kernelSummary == general.name)
         // (where a general kernel leads the list, as AVX-512 VNNI does, it takes the flagged layers too)
-        #expect(network.kernelSummary == (pairOrGeneral == general ? general.name : "\(pairOrGeneral.name)+\(general.name)"))
+        #expect(network.model.kernelSummary == (pairOrGeneral == general ? general.name : "\(pairOrGeneral.name)+\(general.name)"))
         if let pairKernel = runnable.first(where: { $0.needsPairBoundedWeights && $0.conv3x3 != nil }) {
-            #expect(throws: RuntimeError.self) { try Int8Network(blob: plain, kernels: [pairKernel], threads: 1) }
+            #expect(throws: RuntimeError.self) { try Self.context(plain, kernels: [pairKernel], threads: 1) }
         } else {
             print("no pair-bounded kernel runs on this CPU: per-layer choice checked with general kernels only")
         }
@@ -224,7 +224,16 @@ import TestSupport
 
     @Test func badSettingsAreErrors() throws {
         let blob = try BlobFile(bytes: try BlobWriter.encode(Self.model(seed: 1, averagePool: true)), name: "test.vq8")
-        #expect(throws: RuntimeError.self) { try Int8Network(blob: blob, kernel: Kernel.all.last!, threads: 0) }
-        #expect(throws: RuntimeError.self) { try Int8Network(blob: blob, kernel: Kernel.all.last!, threads: 100_000) }
+        for threads in [0, 257, 100_000] {
+            #expect(throws: RuntimeError.self) { try Int8Model(blob: blob, kernels: [Kernel.all.last!], threads: threads) }
+            let model = try Int8Model(blob: blob, kernels: [Kernel.all.last!])
+            #expect(throws: RuntimeError.self) { try ExecutionContext(model: model, threads: threads) }
+        }
+        #expect(throws: RuntimeError.self) { try Int8Model(blob: blob, kernels: []) }
+    }
+
+    /// A model planned with `kernels` and one context on it, both at `threads`.
+    static func context(_ blob: BlobFile, kernels: [Kernel], threads: Int) throws -> ExecutionContext {
+        try ExecutionContext(model: try Int8Model(blob: blob, kernels: kernels, threads: threads), threads: threads)
     }
 }

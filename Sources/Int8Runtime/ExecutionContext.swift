@@ -1,0 +1,111 @@
+import Dispatch
+import Int8Blob
+
+/// Runs images through a shared `Int8Model`: one caller's arenas, scratch and accumulators.
+///
+/// Make one context per thread that classifies; many contexts may share one model. A context is
+/// not Sendable: it runs one image at a time, on one thread at a time (its own `threads` work
+/// inside each layer). Running an image allocates nothing but the returned values.
+///
+/// Between `Boundary.quantizeInput` and `Boundary.dequantizeLogits` everything is integer
+/// arithmetic, bit-exact with `ReferenceExecutor` for every kernel and thread count: threads
+/// split a convolution's output rows (tile rows for Winograd) or a linear layer's 16-output
+/// blocks, and every output value is computed whole by one thread.
+public final class ExecutionContext {
+    public let model: Int8Model
+    /// Threads inside each layer.
+    public let threads: Int
+    /// Wall time of each layer in the last run, in nanoseconds.
+    public private(set) var layerNanoseconds: [UInt64]
+
+    /// Every operation reads arena (i % 2) and writes arena ((i + 1) % 2).
+    private let arenas: [UnsafeMutableRawPointer]
+    private let workspace: Workspace
+
+    /// - Parameter threads: 1...256.
+    /// - Throws: `RuntimeError` for a thread count outside 1...256.
+    public init(model: Int8Model, threads: Int) throws(RuntimeError) {
+        try RuntimeError.checkThreads(threads)
+        self.model = model
+        self.threads = threads
+        let arenaByteCount = model.arenaByteCount
+        arenas = (0..<2).map { _ in
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: arenaByteCount, alignment: 64)
+            pointer.initializeMemory(as: UInt8.self, repeating: 0, count: arenaByteCount)
+            return pointer
+        }
+        let scratchBytes = model.scratchBytes
+        let accumulators = UnsafeMutablePointer<Int32>.allocate(capacity: model.accumulatorCount)
+        accumulators.initialize(repeating: 0, count: model.accumulatorCount)
+        workspace = Workspace(threads: threads,
+                              scratch: scratchBytes == 0 ? [] : (0..<threads).map { _ in
+                                  UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                              },
+                              accumulators: accumulators)
+        layerNanoseconds = Array(repeating: 0, count: model.operations.count)
+    }
+
+    deinit {
+        workspace.scratch.forEach { $0.deallocate() }
+        workspace.accumulators.deallocate()
+        arenas.forEach { $0.deallocate() }
+    }
+
+    /// The uint8 output of one layer, for per-layer error reports (`accumulators(input:observe:)`).
+    public struct LayerOutput: Sendable {
+        /// Index into the blob's layers.
+        public var index: Int
+        public var name: String
+        public var height: Int
+        public var width: Int
+        /// Channels per pixel, padded to a multiple of 4 (a hidden linear layer: its outputs).
+        public var channels: Int
+        /// Dense `[height][width][channels]`.
+        public var values: [UInt8]
+        /// real = scale * (value - zeroPoint).
+        public var scale: Float
+        public var zeroPoint: Int32
+    }
+
+    /// Runs one image. `input` is the quantized image `[H][W][4]` (`Boundary.quantizeInput`).
+    /// - Parameter observe: called after every layer but the last with a copy of its output.
+    /// - Returns: the logits layer's int32 accumulators.
+    public func accumulators(input: [UInt8], observe: ((LayerOutput) -> Void)? = nil) -> [Int32] {
+        let inputMap = model.inputMap
+        precondition(input.count == inputMap.height * inputMap.width * inputMap.channels,
+                     "input is not \(inputMap.height)x\(inputMap.width)x\(inputMap.channels)")
+        input.withUnsafeBytes { source in
+            inputMap.copyInterior(from: source.baseAddress!, to: arenas[0])
+        }
+        return runFromInputArena(observe: observe)
+    }
+
+    /// Float image `[3][H][W]` (preprocessed as the blob says) in, float logits out: the two
+    /// boundaries around the integer network. The image is quantized straight into the input arena.
+    public func logits(preprocessed tensor: [Float]) -> [Float] {
+        let inputMap = model.inputMap
+        let base = arenas[0].assumingMemoryBound(to: UInt8.self) + inputMap.origin
+        Boundary.quantizeInput(tensor, height: inputMap.height, width: inputMap.width,
+                               quantization: model.blob.input.quantization, into: base, rowStride: inputMap.rowStride)
+        return Boundary.dequantizeLogits(runFromInputArena(observe: nil), layer: model.logitsLayer)
+    }
+
+    private func runFromInputArena(observe: ((LayerOutput) -> Void)?) -> [Int32] {
+        model.inputMap.fillBorder(arenas[0])
+        let operations = model.operations
+        for (index, operation) in operations.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            operation.run(from: arenas[index % 2], to: arenas[(index + 1) % 2], in: workspace)
+            layerNanoseconds[index] = DispatchTime.now().uptimeNanoseconds - start
+            if let observe, index < operations.count - 1 {
+                let map = operation.output
+                var values = [UInt8](repeating: 0, count: map.height * map.width * map.channels)
+                values.withUnsafeMutableBytes { map.copyInterior(from: arenas[(index + 1) % 2], into: $0.baseAddress!) }
+                observe(LayerOutput(index: index, name: model.layerNames[index], height: map.height, width: map.width,
+                                    channels: map.channels, values: values, scale: model.mapScales[index + 1],
+                                    zeroPoint: Int32(map.zeroPoint)))
+            }
+        }
+        return Array(UnsafeBufferPointer(start: workspace.accumulators, count: model.classCount))
+    }
+}

@@ -1,0 +1,54 @@
+import CInt8Kernels
+import Int8Blob
+import QuantCore
+
+/// A fully connected layer on the flattened map; threads split the 16-output blocks. A hidden
+/// layer requantizes (with the fused ReLU) into its output map; the logits layer leaves its
+/// int32 accumulators in `Workspace.accumulators` for `Boundary.dequantizeLogits`.
+struct Linear: Operation, OperationPlanner {
+    static let readsBorder = false
+    let input: MapLayout
+    let output: MapLayout
+    let kernel: Kernel?
+    let function: q8_linear_fn
+    let layer: BlobLayer
+    let isLogits: Bool
+
+    static func plan(_ request: PlanRequest) throws(RuntimeError) -> any Operation {
+        let (layer, input) = (request.layer, request.input)
+        let flattened = input.height * input.width * input.channels
+        guard layer.depth == flattened else {
+            throw RuntimeError("\(request.place): depth \(layer.depth), but the \(input.height)x\(input.width)x\(input.channels) map has \(flattened) values")
+        }
+        let isLogits = layer.kind == .logits
+        if isLogits && !request.isLast {
+            throw RuntimeError("\(request.place): a logits layer before the end of the network")
+        }
+        let kernel = try request.chooseKernel(LayerTraits(.linear, pairBounded: layer.pairBounded))
+        let output = MapLayout(height: 1, width: 1, channels: layer.outputs,
+                               zeroPoint: UInt8(clamping: layer.outputQuantization?.zeroPoint ?? 0), border: request.outputBorder)
+        return Linear(input: input, output: output, kernel: kernel, function: kernel.linear!, layer: layer, isLogits: isLogits)
+    }
+
+    var macs: Int { layer.outputs * layer.depth }
+    /// Kernels write whole 16-output blocks' worth of lanes below `outputs`; 16 more of slack.
+    var accumulatorCount: Int { PackedWeights.roundUp(layer.outputs, to: 16) + 16 }
+
+    func run(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, in workspace: Workspace) {
+        let outputs = layer.outputs
+        let params = q8_linear_params(
+            input: UnsafePointer(source.assumingMemoryBound(to: UInt8.self) + input.origin), depth: Int32(layer.depth),
+            weights: layer.packedWeights.baseAddress, bias: layer.bias.baseAddress, outputs: Int32(outputs),
+            accumulators: workspace.accumulators)
+        workspace.parallel(count: (outputs + 15) / 16) { _, blocks in
+            let (begin, end) = (blocks.lowerBound * 16, min(blocks.upperBound * 16, outputs))
+            withUnsafePointer(to: params) { function($0, Int32(begin), Int32(end)) }
+        }
+        guard !isLogits else { return }
+        let outputOrigin = destination.assumingMemoryBound(to: UInt8.self) + output.origin
+        q8_requantize_vector(workspace.accumulators, layer.multipliers.baseAddress, layer.shifts.baseAddress,
+                             Int32(output.zeroPoint), Int32(outputs), outputOrigin)
+        // The next layer reads up to a multiple of 4 (zero weights there): keep it defined.
+        (outputOrigin + outputs).initialize(repeating: 0, count: PackedWeights.roundUp(outputs, to: 4) - outputs + 4)
+    }
+}

@@ -4,8 +4,6 @@ SWIFT ?= swift
 # System packages the build links (Debian/Ubuntu names).
 APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libsimde-dev debootstrap file binutils python3
-# OpenBLAS 0.3.21 misdetects some CPUs (AMD Zen 3) and falls back to slow kernels; the tools
-# re-exec themselves with the right core, this only makes `make` runs explicit about it.
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 DEMO_OUT := out/demo
 

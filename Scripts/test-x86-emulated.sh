@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The AVX-512 VNNI and AVX-VNNI kernels on a CPU without them (the Zen 3 development machine;
-# qemu 7.2 does not emulate either): their unchanged source is compiled against SIMDe (SIMD
-# Everywhere, libsimde-dev), which implements the intrinsics in portable C, through the
+# The AVX-512 VNNI and AVX-VNNI kernels on any x86-64 CPU, with or without them (qemu 7.2
+# emulates neither; on a CPU that has them the Swift kernel tests also run them natively,
+# Tests/Int8RuntimeTests/KernelTests.swift): their unchanged source is compiled against SIMDe
+# (SIMD Everywhere, libsimde-dev), which implements the intrinsics in portable C, through the
 # stand-in Tests/X86Emulated/immintrin.h, and the driver Tests/ARM/kernel_test.c compares them
 # with the scalar kernel over its random grid (guard pages, sentinels) and with the Swift
 # reference's expected results ($VGG_KERNEL_CASES, default .build/arm/cases.bin, when present).

@@ -41,8 +41,9 @@ HELDOUT = ("astronaut.jpg", "chelsea.jpg", "coffee.png", "cat_small.jpg", "rocke
            "grey.jpg", "cmyk.jpg", "palette.png", "rgba.png")
 # Engines in measurement order.
 #   ours                 vgg-quantize blob (--target, default x86_64-avx2: pair-bounded convolution
-#                        weights, run with vpmaddubsw) run by vgg-run; exact integer arithmetic on every CPU
-#   ort-int8             quantize_static as its docstring recommends for x86 without VNNI (this CPU):
+#                        weights, which AVX2 runs with vpmaddubsw where Winograd does not take the layer)
+#                        run by vgg-run; exact integer arithmetic on every CPU
+#   ort-int8             quantize_static as its docstring recommends for x86 without VNNI (the Zen 3 of Docs/Performance.md):
 #                        QDQ, uint8 activations, int8 weights, reduce_range=True (7-bit weights), per channel
 #   ort-int8-8bit        quantize_static's defaults (QDQ, int8 activations and weights, full 8-bit weights),
 #                        per channel, default session

@@ -122,7 +122,7 @@ public final class BlobFile: @unchecked Sendable {
         storage.release(bytes)
     }
 
-    /// Format version of the file (1).
+    /// Format version of the file: 1, or 2 when a layer has weight flags.
     public var formatVersion: Int { Int(contents.header.formatVersion) }
     /// Length of the file, bytes.
     public var fileByteCount: Int { bytes.count }

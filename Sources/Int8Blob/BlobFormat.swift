@@ -1,9 +1,9 @@
-/// The constants of blob format v1 (Docs/BlobFormat.md) and its one placement rule.
+/// The constants of blob formats v1 and v2 (Docs/BlobFormat.md) and its one placement rule.
 public enum BlobFormat {
     /// The first 8 bytes of every blob: "VGGINT8" and a zero byte.
     public static let magic: [UInt8] = Array("VGGINT8\0".utf8)
     /// Stored as a little-endian u32 at offset 8 (bytes 04 03 02 01): a reader that sees any
-    /// other value is not reading a little-endian v1 blob.
+    /// other value is not reading a little-endian blob.
     public static let byteOrderMarker: UInt32 = 0x0102_0304
     /// The newest format version this code reads and writes. A blob is written in the lowest
     /// version that can carry it: 1, or 2 when a layer has weight flags (`WeightFlags`).
@@ -21,7 +21,7 @@ public enum BlobFormat {
         public static let pairBounded = WeightFlags(rawValue: 1 << 0)
         public static let known: WeightFlags = [.pairBounded]
     }
-    /// Bytes of the v1 header; the first section starts right after it.
+    /// Bytes of the header (every version so far); the first section starts right after it.
     public static let headerByteCount = 128
     /// Every section and every array starts at a file offset that is a multiple of this, and
     /// the file's length is one too.

@@ -40,6 +40,7 @@ test: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	@mkdir -p .build/arm
 	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS)
+	Scripts/test-tsan.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
 	Scripts/cross-aarch64.sh build

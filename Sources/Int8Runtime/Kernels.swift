@@ -3,8 +3,8 @@ import CInt8Kernels
 /// One entry of the C kernel list (`CInt8Kernels/kernel_list.c`): for one instruction set, a direct
 /// conv3x3 and a linear kernel, or (a Winograd entry) only a Winograd F(2x2, 3x3) or F(4x4, 3x3)
 /// conv3x3, which runs the convolutions it fits (`Winograd`). The same list drives dispatch, the tests and
-/// the benchmark.
-public struct Kernel: @unchecked Sendable, Equatable {
+/// the benchmark. Sendable: names and pointers to stateless C functions.
+public struct Kernel: Sendable, Equatable {
     /// Short name, e.g. "avx2" (the `VGG_KERNELS` spelling).
     public let name: String
     /// Human-readable instruction set, e.g. "AVX2".

@@ -5,19 +5,44 @@ import Testing
 import TestSupport
 @testable import Int8Runtime
 
-/// Every kernel this CPU runs (within `VGG_KERNELS`), against the Swift reference, tolerance zero.
-/// Kernels the CPU lacks are printed, so a run says what it did not check.
+/// Every kernel this CPU runs (within `VGG_KERNELS`) against the Swift reference, tolerance zero,
+/// one test case per kernel; the kernels of the list that do not run here are named by a skipped
+/// test (`kernelsNotRunHere`), so a run says what it did not check.
 @Suite struct KernelTests {
-    static let kernels: [Kernel] = {
-        let allowed = (try? Kernel.allowed(environment: ProcessInfo.processInfo.environment)) ?? []
-        let skipped = Kernel.all.filter { !allowed.contains($0) }
-        print("kernels tested here: \(allowed.map(\.name).joined(separator: ", "))")
-        if !skipped.isEmpty {
-            print("kernels NOT run on this CPU (or excluded by \(Kernel.environmentVariable)): "
-                + skipped.map { "\($0.name) (\($0.isaName))" }.joined(separator: ", "))
+    /// The kernels `VGG_KERNELS` allows on this CPU (all it runs when unset). A value that
+    /// selects nothing is an error (`Kernel.allowed`), never a run of zero checks.
+    static func allowed() throws -> [Kernel] {
+        try Kernel.allowed(environment: ProcessInfo.processInfo.environment)
+    }
+
+    // The test arguments: the allowed kernels that have the function a test checks. (When
+    // `VGG_KERNELS` is wrong they are empty, and `theKernelsToTestAreNotEmpty` fails.)
+    static let tested = (try? allowed()) ?? []
+    static let directKernels = tested.filter { $0.conv3x3 != nil }
+    static let linearKernels = tested.filter { $0.linear != nil }
+    static let winogradKernels = tested.filter { !$0.winograd.isEmpty }
+    static let winograd4x4Kernels = tested.filter { $0.winograd == .f4x4 }
+    static let pairKernels = tested.filter { $0.needsPairBoundedWeights && $0.conv3x3 != nil }
+
+    /// Skipped, naming them, when some kernels of the list are not tested here.
+    @Test func kernelsNotRunHere() throws {
+        let lacking = Kernel.all.filter { !$0.runsHere }.map { "\($0.name) (this CPU lacks \($0.isaName))" }
+        let excluded = Kernel.all.filter { $0.runsHere && !Self.tested.contains($0) }
+            .map { "\($0.name) (left out by \(Kernel.environmentVariable))" }
+        print("kernels tested here: \(Self.tested.map(\.name).joined(separator: ", "))")
+        if !(lacking + excluded).isEmpty {
+            try skip("not tested here: " + (lacking + excluded).joined(separator: ", "))
         }
-        return allowed
-    }()
+    }
+
+    @Test func theKernelsToTestAreNotEmpty() throws {
+        let allowed = try Self.allowed()
+        #expect(!allowed.isEmpty)
+        #expect(throws: RuntimeError.self) { try Kernel.allowed(environment: [Kernel.environmentVariable: "sse9"]) }
+        if let missing = Kernel.all.first(where: { !$0.runsHere }) {
+            #expect(throws: RuntimeError.self) { try Kernel.allowed(environment: [Kernel.environmentVariable: missing.name]) }
+        }
+    }
 
     @Test func theListHasAPortableFallbackAndDispatchPicksTheFirstRunnable() throws {
         #expect(Kernel.all.last?.name == "scalar" && Kernel.all.last?.isa == 0)
@@ -56,31 +81,37 @@ import TestSupport
         #expect(Winograd.fitting(height: 224, width: 224, cin: 4) == [] && Winograd.fitting(height: 64, width: 64, cin: 40) == [], "channels")
     }
 
-    @Test func convolutionKernelsMatchTheReference() throws {
-        let seed = testSeed("convolutionKernelsMatchTheReference")
-        // Every case as generated and with pair-bounded weights.
-        for testCase in KernelGrid.convolutions(seed: seed).flatMap({ [$0, $0.pairBounded] }) {
-            let expected = testCase.expected
+    /// The grid of `KernelGrid.convolutions`, every case as generated and with pair-bounded
+    /// weights, with the reference's output (computed once for all kernels).
+    static let convolutionCases: [(ConvolutionCase, expected: [UInt8])] = {
+        let seed = testSeed("convolutionKernelMatchesTheReference")
+        return KernelGrid.convolutions(seed: seed).flatMap { [$0, $0.pairBounded] }.map { ($0, $0.expected) }
+    }()
+
+    @Test(arguments: directKernels)
+    func convolutionKernelMatchesTheReference(_ kernel: Kernel) throws {
+        var checked = 0
+        // A kernel that needs pair-bounded weights runs only the pair-bounded variant.
+        for (testCase, expected) in Self.convolutionCases where kernel.accepts(pairBounded: testCase.convolution.weights.pairBounded) {
             let referenceChannels = PackedWeights.roundUp(testCase.outputs, to: 4)
-            // A kernel that needs pair-bounded weights runs only the pair-bounded variant.
-            for kernel in Self.kernels where kernel.accepts(pairBounded: testCase.convolution.weights.pairBounded) {
-                for split in rowSplits(testCase.height) {
-                    let output = KernelRunner.convolution(kernel, testCase, rowSplit: split)
-                    var mismatches = 0, first = ""
-                    for pixel in 0..<testCase.height * testCase.width {
-                        for channel in 0..<testCase.cout {
-                            let got = output[pixel * testCase.cout + channel]
-                            let want = channel < testCase.outputs ? expected[pixel * referenceChannels + channel] : KernelRunner.untouched
-                            if got != want {
-                                if mismatches == 0 { first = "pixel \(pixel) channel \(channel): got \(got), expected \(want)" }
-                                mismatches += 1
-                            }
+            for split in rowSplits(testCase.height) {
+                let output = KernelRunner.convolution(kernel, testCase, rowSplit: split)
+                var mismatches = 0, first = ""
+                for pixel in 0..<testCase.height * testCase.width {
+                    for channel in 0..<testCase.cout {
+                        let got = output[pixel * testCase.cout + channel]
+                        let want = channel < testCase.outputs ? expected[pixel * referenceChannels + channel] : KernelRunner.untouched
+                        if got != want {
+                            if mismatches == 0 { first = "pixel \(pixel) channel \(channel): got \(got), expected \(want)" }
+                            mismatches += 1
                         }
                     }
-                    #expect(mismatches == 0, "\(kernel.name), \(testCase), rows split at \(split): \(mismatches) wrong, first \(first)")
                 }
+                #expect(mismatches == 0, "\(kernel.name), \(testCase), rows split at \(split): \(mismatches) wrong, first \(first)")
+                checked += 1
             }
         }
+        #expect(checked >= Self.convolutionCases.count / 2, "\(kernel.name) ran \(checked) cases")
     }
 
     /// The Winograd kernels over their own grid (channels in 16s, maps of whole tiles; the size rule
@@ -89,8 +120,8 @@ import TestSupport
     /// 255, cin 512: 9 x 1143 x 1020 x 512 = 5.4e9 in F(2x2)) and back: a kernel that did not wrap,
     /// or saturated, would be wrong there. F(4x4) runs only where its weight bound holds, and
     /// the grid has channels exactly at that bound.
-    @Test func winogradKernelsMatchTheReference() throws {
-        var generator = SplitMix64(seed: testSeed("winogradKernelsMatchTheReference"))
+    static let winogradCases: [(ConvolutionCase, expected: [UInt8])] = {
+        var generator = SplitMix64(seed: testSeed("winogradKernelMatchesTheReference"))
         var cases: [ConvolutionCase] = []
         for (index, (h, w, cin)) in [(2, 2, 16), (2, 8, 32), (4, 6, 16), (6, 4, 48), (8, 12, 64), (10, 14, 32), (14, 14, 64),
                                      (4, 4, 256), (2, 4, 512), (4, 8, 16), (8, 4, 32), (12, 16, 64), (16, 12, 128), (4, 4, 512),
@@ -113,34 +144,32 @@ import TestSupport
                                              weights: Self.weightsSumming(to: Self.f4Bound, sign: sign, depth: 9 * 512),
                                              activation: 255, bias: 0, using: &generator))
         }
-        let winograd = Self.kernels.filter { !$0.winograd.isEmpty }
-        if winograd.isEmpty { print("no Winograd kernel runs on this CPU: the Winograd grid is not run") }
-        var f4Cases = 0
-        for testCase in cases.flatMap({ [$0, $0.pairBounded] }) {
-            let expected = testCase.expected
+        return cases.flatMap { [$0, $0.pairBounded] }.map { ($0, $0.expected) }
+    }()
+
+    @Test(arguments: winogradKernels)
+    func winogradKernelMatchesTheReference(_ kernel: Kernel) throws {
+        let tile = kernel.winograd.tile
+        var checked = 0
+        for (testCase, expected) in Self.winogradCases {
             let referenceChannels = PackedWeights.roundUp(testCase.outputs, to: 4)
-            for kernel in winograd {
-                let tile = kernel.winograd.tile
-                guard testCase.height % tile == 0 && testCase.width % tile == 0 else { continue }
-                if tile == 4 {
-                    guard KernelRunner.winograd4x4Fits(testCase) else { continue }
-                    f4Cases += 1
+            guard testCase.height % tile == 0 && testCase.width % tile == 0 else { continue }
+            if tile == 4 {
+                guard KernelRunner.winograd4x4Fits(testCase) else { continue }
+            }
+            checked += 1
+            let tileRows = testCase.height / tile
+            for split in tileRows < 3 ? [[]] : [[], [1], [tileRows / 2, tileRows / 2 + 1]] {
+                let output = KernelRunner.winograd(kernel, testCase, tileRowSplit: split)
+                let wrong = (0..<testCase.height * testCase.width * testCase.cout).filter { index in
+                    let (pixel, channel) = (index / testCase.cout, index % testCase.cout)
+                    let want = channel < testCase.outputs ? expected[pixel * referenceChannels + channel] : KernelRunner.untouched
+                    return output[index] != want
                 }
-                let tileRows = testCase.height / tile
-                for split in tileRows < 3 ? [[]] : [[], [1], [tileRows / 2, tileRows / 2 + 1]] {
-                    let output = KernelRunner.winograd(kernel, testCase, tileRowSplit: split)
-                    let wrong = (0..<testCase.height * testCase.width * testCase.cout).filter { index in
-                        let (pixel, channel) = (index / testCase.cout, index % testCase.cout)
-                        let want = channel < testCase.outputs ? expected[pixel * referenceChannels + channel] : KernelRunner.untouched
-                        return output[index] != want
-                    }
-                    #expect(wrong.isEmpty, "\(kernel.name), \(testCase), tile rows split at \(split): \(wrong.count) wrong, first at \(wrong.first ?? -1)")
-                }
+                #expect(wrong.isEmpty, "\(kernel.name), \(testCase), tile rows split at \(split): \(wrong.count) wrong, first at \(wrong.first ?? -1)")
             }
         }
-        if winograd.contains(where: { $0.winograd == .f4x4 }) {
-            #expect(f4Cases >= 16, "F(4x4) ran on \(f4Cases) cases only")
-        }
+        #expect(checked >= 16, "\(kernel.name) ran on \(checked) cases only")
     }
 
     /// The largest sum of one sign F(4x4) takes: 255 * 131,586 = 2^25 - 2.
@@ -162,7 +191,8 @@ import TestSupport
 
     /// Beyond F(4x4)'s bound the kernel is wrong (64 * sum wraps), and q8_wino4x4_weights_fit
     /// says so: the check is what keeps F(4x4) exact.
-    @Test func winograd4x4NeedsItsWeightBound() {
+    @Test(arguments: winograd4x4Kernels)
+    func winograd4x4NeedsItsWeightBound(_ kernel: Kernel) throws {
         var generator = SplitMix64(seed: 11)
         let at = KernelGrid.constant("at", 4, 4, cin: 512, outputs: 16, weights: Self.weightsSumming(to: Self.f4Bound, sign: 1, depth: 4608),
                                      activation: 255, bias: 0, using: &generator)
@@ -174,30 +204,27 @@ import TestSupport
                                            weights: Self.weightsSumming(to: Self.f4Bound + 1, sign: -1, depth: 4608),
                                            activation: 255, bias: 0, using: &generator)
         #expect(!KernelRunner.winograd4x4Fits(negative))
-        for kernel in Self.kernels where kernel.winograd == .f4x4 {
-            let got = KernelRunner.winograd(kernel, beyond, tileRowSplit: [])
-            let expected = beyond.expected
-            #expect((0..<16 * 16).contains { got[$0] != expected[$0] },
-                    "\(kernel.name) matched the reference beyond its bound: is the bound check still needed?")
-        }
+        let got = KernelRunner.winograd(kernel, beyond, tileRowSplit: [])
+        let expected = beyond.expected
+        #expect((0..<16 * 16).contains { got[$0] != expected[$0] },
+                "\(kernel.name) matched the reference beyond its bound: is the bound check still needed?")
     }
 
     /// The pair bound is what makes a vpmaddubsw kernel exact: on weights beyond it (127 next to
     /// 127, activations 255: pair sums of 64,770) it saturates, and the grid sees that.
-    @Test func pairKernelsAreWrongWithoutTheBound() {
+    @Test(arguments: pairKernels)
+    func pairKernelIsWrongWithoutTheBound(_ kernel: Kernel) throws {
         var generator = SplitMix64(seed: 7)
         let unbounded = KernelGrid.constant("beyond the bound", 2, 3, cin: 64, outputs: 16, weight: 127, activation: 255,
                                             bias: 0, using: &generator)
         let expected = unbounded.expected
-        for kernel in Self.kernels where kernel.needsPairBoundedWeights && kernel.conv3x3 != nil {
-            let got = KernelRunner.convolution(kernel, unbounded, rowSplit: [])
-            let channels = PackedWeights.roundUp(unbounded.outputs, to: 4)
-            let differs = (0..<6 * 16).contains { (index: Int) -> Bool in
-                let pixel = index / 16, channel = index % 16
-                return got[pixel * unbounded.cout + channel] != expected[pixel * channels + channel]
-            }
-            #expect(differs, "\(kernel.name) matched the reference on weights beyond the pair bound: is it still vpmaddubsw?")
+        let got = KernelRunner.convolution(kernel, unbounded, rowSplit: [])
+        let channels = PackedWeights.roundUp(unbounded.outputs, to: 4)
+        let differs = (0..<6 * 16).contains { (index: Int) -> Bool in
+            let pixel = index / 16, channel = index % 16
+            return got[pixel * unbounded.cout + channel] != expected[pixel * channels + channel]
         }
+        #expect(differs, "\(kernel.name) matched the reference on weights beyond the pair bound: is it still vpmaddubsw?")
     }
 
     /// The pair-bounded variants really differ from the originals (so the loop above tests the
@@ -209,17 +236,19 @@ import TestSupport
         #expect(!PackedWeights.isPairBounded([127, 2]) && PackedWeights.isPairBounded([127, 1, -64, -64]))
     }
 
-    @Test func linearKernelsMatchTheReference() throws {
-        let seed = testSeed("linearKernelsMatchTheReference")
-        for testCase in KernelGrid.linears(seed: seed) {
-            let expected = testCase.expected
-            for kernel in Self.kernels where kernel.linear != nil {
-                for split in outputSplits(testCase.weights.outputs) {
-                    let got = KernelRunner.linear(kernel, testCase, split: split)
-                    let wrong = expected.indices.filter { got[$0] != expected[$0] }
-                    let detail = "outputs \(wrong.prefix(5)) got \(wrong.prefix(5).map { got[$0] }), expected \(wrong.prefix(5).map { expected[$0] })"
-                    #expect(wrong.isEmpty, "\(kernel.name), \(testCase), split at \(split): \(detail)")
-                }
+    static let linearCases: [(LinearCase, expected: [Int32])] = {
+        KernelGrid.linears(seed: testSeed("linearKernelMatchesTheReference")).map { ($0, $0.expected) }
+    }()
+
+    @Test(arguments: linearKernels)
+    func linearKernelMatchesTheReference(_ kernel: Kernel) throws {
+        #expect(!Self.linearCases.isEmpty)
+        for (testCase, expected) in Self.linearCases {
+            for split in outputSplits(testCase.weights.outputs) {
+                let got = KernelRunner.linear(kernel, testCase, split: split)
+                let wrong = expected.indices.filter { got[$0] != expected[$0] }
+                let detail = "outputs \(wrong.prefix(5)) got \(wrong.prefix(5).map { got[$0] }), expected \(wrong.prefix(5).map { expected[$0] })"
+                #expect(wrong.isEmpty, "\(kernel.name), \(testCase), split at \(split): \(detail)")
             }
         }
     }
@@ -337,4 +366,8 @@ enum KernelRunner {
         }
         return accumulators
     }
+}
+
+extension Kernel: CustomTestStringConvertible {
+    public var testDescription: String { name }
 }

@@ -37,7 +37,9 @@ enum Convolution: OperationPlanner {
 }
 
 /// What the two convolution operations share: maps, kernel parameters, and preparing the output.
-struct ConvolutionShape: @unchecked Sendable { // `params` points into the read-only blob
+/// `@unchecked Sendable`: the parameters' pointers lead into the blob's read-only mapping (the
+/// arena pointers are added per run, on a copy).
+struct ConvolutionShape: @unchecked Sendable {
     var input: MapLayout
     var output: MapLayout
     var outputs: Int

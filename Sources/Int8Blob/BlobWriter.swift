@@ -2,7 +2,8 @@ import AtomicFile
 import Foundation
 import QuantCore
 
-/// Encodes a `QuantizedModel` as a blob (format v1, Docs/BlobFormat.md).
+/// Encodes a `QuantizedModel` as a blob (Docs/BlobFormat.md) in the lowest format version that
+/// carries it: 1, or 2 when a layer has weight flags (pair-bounded weights).
 ///
 /// The output is deterministic: the same model gives the same bytes (no timestamps, padding
 /// is zeros, every offset follows from the model's sizes). Before returning, the encoder runs

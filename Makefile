@@ -34,10 +34,13 @@ build: deps
 # Tests run optimized (the reference executor and calibration are slow unoptimized), in their own
 # scratch folder so they never invalidate the plain release build the demo and benchmarks use.
 TEST_FLAGS := -c release -Xswiftc -enable-testing --scratch-path .build/test
+# A target may import only the targets it declares (SwiftPM accepts transitive ones too; Package.swift
+# declares every direct import anyway).
+IMPORT_CHECK := --explicit-target-dependency-import-check error
 # The Swift run also writes the kernel cases the ARM driver checks against (Docs/Kernels.md).
 KERNEL_CASES := .build/arm/cases.bin
 test: deps
-	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(SWIFT) build --build-tests $(TEST_FLAGS) $(IMPORT_CHECK)
 	@mkdir -p .build/arm
 	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS)
 	Scripts/test-tsan.sh
@@ -51,7 +54,7 @@ test: deps
 
 ## test-arm: the ARM kernels under qemu-aarch64 (cortex-a53, cortex-a76, max) against the Swift reference
 test-arm: deps
-	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(SWIFT) build --build-tests $(TEST_FLAGS) $(IMPORT_CHECK)
 	@mkdir -p .build/arm
 	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS) --filter KernelCaseFileTests
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh

@@ -29,27 +29,28 @@ let package = Package(
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
 
-        // Shared by both command lines: one-line errors.
-        .target(name: "CommandLineSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")], exclude: ["README.md"]),
+        // Shared by both command lines: one-line errors, the --threads check (QuantCore's ThreadCount).
+        .target(name: "CommandLineSupport", dependencies: ["QuantCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                exclude: ["README.md"]),
         // Shared: top-k results and their text/JSON form, for both command lines.
         .target(name: "Classification", exclude: ["README.md"]),
         // Shared: .npy arrays (fixtures, --logits-out).
         .target(name: "NPY", exclude: ["README.md"]),
         // Shared: temporary file + rename, so no output is ever half-written.
         .target(name: "AtomicFile", exclude: ["README.md"]),
-        // Shared: decoding and torchvision-equivalent preprocessing.
-        .target(name: "Imaging", dependencies: ["CImageCodecs"], exclude: ["README.md"]),
+        // Shared: decoding and torchvision-equivalent preprocessing (also from an int8 model's InputSpec, QuantCore).
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "QuantCore"], exclude: ["README.md"]),
 
-        // Shared by both worlds, integer only: requantization rule, packed layout, the int8 model.
+        // Shared by both worlds, integer only: requantization rule, packed layout, the int8 model, thread counts.
         .target(name: "QuantCore", exclude: ["README.md"]),
-        // Shared: blob format v1 writer, and the mmap reader the runtime uses (Docs/BlobFormat.md).
+        // Shared: the blob format (versions 1 and 2): the writer, and the mmap reader the runtime uses (Docs/BlobFormat.md).
         .target(name: "Int8Blob", dependencies: ["QuantCore", "AtomicFile"], exclude: ["README.md"]),
 
         // On-device world: the int8 executor and its reference kernels (the spec).
         .target(name: "CInt8Kernels", exclude: ["README.md"]),
         .target(name: "Int8Runtime", dependencies: ["QuantCore", "Int8Blob", "CInt8Kernels"], exclude: ["README.md"]),
         .executableTarget(name: "vgg-run", dependencies: [
-            "Int8Runtime", "Int8Blob", "QuantCore", "Imaging", "NPY", "AtomicFile", "Classification", "CommandLineSupport",
+            "Int8Runtime", "Int8Blob", "Imaging", "NPY", "AtomicFile", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 
@@ -58,14 +59,16 @@ let package = Package(
         .target(name: "TorchCheckpoint", dependencies: ["CCrypto", "StrictJSON"], exclude: ["README.md"]),
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
-        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "Imaging", "StrictJSON"], exclude: ["README.md"]),
+        // The compiler: calibration, weight quantization, and CompileJob, the whole pipeline up to the written blob.
+        .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "AtomicFile", "Imaging", "StrictJSON"],
+                exclude: ["README.md"]),
         // Offline world: int8 against fp32 reports (vgg-quantize eval).
         .target(name: "Evaluation", dependencies: [
             "VGGModel", "FloatEngine", "Quantizer", "Int8Blob", "Int8Runtime", "Imaging", "QuantCore", "Classification",
         ], exclude: ["README.md"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
-            "Quantizer", "QuantCore", "Int8Blob", "Evaluation",
-            "AtomicFile", "Imaging", "NPY", "TorchCheckpoint", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport",
+            "Quantizer", "Int8Blob", "Evaluation",
+            "AtomicFile", "Imaging", "NPY", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 
@@ -74,13 +77,16 @@ let package = Package(
         .testTarget(name: "QuantCoreTests", dependencies: ["TestSupport", "QuantCore"]),
         .testTarget(name: "Int8RuntimeTests", dependencies: ["TestSupport", "Int8Runtime", "Int8Blob", "QuantCore", "CInt8Kernels"]),
         .testTarget(name: "Int8BlobTests", dependencies: ["TestSupport", "Int8Blob", "QuantCore"]),
-        .testTarget(name: "QuantizerTests", dependencies: ["TestSupport", "Quantizer", "QuantCore", "Int8Runtime", "VGGModel", "FloatEngine", "TorchCheckpoint", "NPY"]),
-        .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging", "NPY"]),
+        .testTarget(name: "QuantizerTests", dependencies: [
+            "TestSupport", "Quantizer", "QuantCore", "Int8Blob", "Int8Runtime", "VGGModel", "FloatEngine", "Imaging", "AtomicFile", "NPY",
+        ]),
+        .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging", "QuantCore", "NPY"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TestSupport", "TorchCheckpoint"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "VGGModelTests", dependencies: ["TestSupport", "VGGModel"]),
-        .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "Imaging", "NPY", "TorchCheckpoint"]),
+        .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "VGGModel", "NPY", "TorchCheckpoint"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Imaging"]),
+        // The two executables are built for the tests to run; no file imports them.
         .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY"]),
     ]
 )

@@ -46,8 +46,11 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let reason: String
     init(path: String, errno code: Int32) {
+        self.init(path: path, reason: String(cString: strerror(code)))
+    }
+    init(path: String, reason: String) {
         self.path = path
-        self.reason = String(cString: strerror(code))
+        self.reason = reason
     }
     public var description: String { "cannot write \(path): \(reason)" }
 }

@@ -44,7 +44,7 @@ public struct Evaluator {
 
     /// - Parameters:
     ///   - network: the weights' graph as loaded (torchvision's, unfused).
-    ///   - threads: 1...256.
+    ///   - threads: `ThreadCount.range` (1...256), checked by `Int8Network`.
     ///   - environment: `VGG_KERNELS` restricts the int8 kernel choice, as for vgg-run.
     /// - Throws: `EvaluationError` when the blob was not compiled from these weights
     ///   (`BlobFile.checkMatches`); `RuntimeError` for a bad kernel list or thread count.
@@ -65,8 +65,7 @@ public struct Evaluator {
     /// - Throws: `ImageError` for an image that cannot be read or decoded.
     public func run(_ images: EvaluationImages, keepLogits: Bool = false, progress: (Int) -> Void = { _ in }) throws -> Result {
         let spec = blob.input
-        let preprocessing = Preprocessing(resize: spec.resize, cropHeight: spec.cropHeight, cropWidth: spec.cropWidth,
-                                          mean: spec.mean, std: spec.std)
+        let preprocessing = Preprocessing(spec)
         let engine = FloatEngine(network: network, threads: threads)
         let logitsLayer = blob.layers[blob.layers.count - 1]
         // Layer outputs carry the scale of the last requantization (a pool keeps its input's).

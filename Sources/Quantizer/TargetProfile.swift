@@ -49,11 +49,14 @@ public struct TargetProfile: Codable, Sendable, Equatable {
 
     public static let architectures: Set<String> = ["any", "x86_64", "aarch64"]
 
+    /// Any 64-bit CPU (Targets/generic.json): the default target.
+    public static let generic = TargetProfile(name: "generic", description: "Any 64-bit CPU: portable C kernels, no SIMD assumptions",
+                                              architecture: "any", cpuFeatures: [], kernelISA: "scalar", threads: 0)
+
     /// The profiles of Targets/, built into the tool so it works from any directory.
     /// A test keeps this list equal to the JSON files.
     public static let builtIn: [TargetProfile] = [
-        TargetProfile(name: "generic", description: "Any 64-bit CPU: portable C kernels, no SIMD assumptions",
-                      architecture: "any", cpuFeatures: [], kernelISA: "scalar", threads: 0),
+        generic,
         TargetProfile(name: "rk3588",
                       description: "Rockchip RK3588 (4x Cortex-A76 + 4x Cortex-A55, ARMv8.2-A): NEON + dot product; run on the A76 cores",
                       architecture: "aarch64", cpuFeatures: ["asimd", "asimddp"], kernelISA: "neondot", threads: 4),

@@ -1,13 +1,10 @@
-import CommandLineSupport
 import ArgumentParser
+import CommandLineSupport
 import Foundation
-import Imaging
-import Int8Blob
-import QuantCore
 import Quantizer
-import VGGModel
 
-/// `vgg-quantize --weights FILE --calibration DIR -o model.vq8`: the compiler.
+/// `vgg-quantize --weights FILE --calibration DIR -o model.vq8`: the compiler's options, handed
+/// to `CompileJob` (Quantizer), which does the work; this prints the progress and the summary.
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
@@ -31,7 +28,7 @@ struct Compile: ParsableCommand {
     var method: CalibrationMethod = .defaultMethod
 
     @Option(help: "Percentile for --method percentile, in (0, 100].")
-    var percentile: Double = 99.99
+    var percentile: Double = CalibrationMethod.defaultPercentile
 
     @Option(name: .customLong("calibration-count"), help: ArgumentHelp("Use the first N images of the folder.", valueName: "n"))
     var calibrationCount: Int?
@@ -50,69 +47,42 @@ struct Compile: ParsableCommand {
     var threads = 1
 
     func validate() throws {
-        guard (1...256).contains(threads) else { throw CommandError("--threads must be 1...256, got \(threads)") }
-        guard percentile > 0 && percentile <= 100 else { throw CommandError("--percentile must be in (0, 100], got \(percentile)") }
+        try CommandError.checkThreads(threads)
+        if let problem = CalibrationMethod.percentileProblem(percentile, name: "--percentile") { throw CommandError(problem) }
         if let calibrationCount, calibrationCount < 1 { throw CommandError("--calibration-count must be at least 1, got \(calibrationCount)") }
     }
 
     func run() throws {
         OpenBLASProcess.useOptimizedCoreIfNeeded()
         let start = Date()
-        let preprocessing = try preprocessingOptions.preprocessing()
-        let profile = try TargetProfile.resolve(target)
         let outputURL = URL(fileURLWithPath: output)
-        try checkWritable(outputURL)
-        let files = try CalibrationImages.list(URL(fileURLWithPath: calibration), count: calibrationCount)
-        let network = try model.loadNetwork()
-        let classNames = try ClassNames.load(labels, classCount: network.classCount)
-        let images = try CalibrationImages.load(files, preprocessing: preprocessing) { Log.line($0) }
-
-        let size = GraphPass.InputSize(height: preprocessing.cropHeight, width: preprocessing.cropWidth)
-        let fused = network.applying(GraphPass.int8Preparation, input: size)
-        let calibrator = Calibrator(network: fused, threads: threads)
-        let progress = CalibrationProgress(total: images.count, label: "calibrating")
-        let observers = try calibrator.observe(images.map(\.tensor), height: size.height, width: size.width) {
-            progress.update(done: $0)
+        let job = CompileJob(weights: model.weights.map { URL(fileURLWithPath: $0) }, arch: model.arch,
+                             verifyHash: !model.noVerify,
+                             calibration: .folder(URL(fileURLWithPath: calibration), count: calibrationCount),
+                             preprocessing: try preprocessingOptions.preprocessing(), method: method, percentile: percentile,
+                             target: try TargetProfile.resolve(target), pairBoundedWeights: pairBoundedWeights,
+                             labelsPath: labels, threads: threads)
+        var progress: CalibrationProgress?
+        let result = try job.run(writingTo: outputURL) { event in
+            switch event {
+            case .warning(let line): Log.line(line)
+            case .calibrationStarted(let imageCount): progress = CalibrationProgress(total: imageCount, label: "calibrating")
+            case .calibrating(let imagesDone): progress?.update(done: imagesDone)
+            case .calibrationFinished: progress?.finish()
+            }
         }
-        progress.finish()
-        var clips: [String: Float] = [:]
-        for (name, observer) in observers {
-            clips[name] = try method.clip(observer, percentile: percentile)
-        }
-        let description = method == .percentile ? "percentile \(percentile)" : method.rawValue
-        let pairBounded = pairBoundedWeights ?? profile.pairBoundedWeights
-        let quantized = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
-                                                    target: profile.name,
-                                                    calibration: "\(description), \(images.count) images",
-                                                    pairBoundedConvolutions: pairBounded)
-        try BlobWriter.write(quantized, to: outputURL)
 
         let blobBytes = (try? FileManager.default.attributesOfItem(atPath: outputURL.path)[.size] as? Int) ?? 0
         let checkpointBytes = model.weights.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int } ?? 0
-        var summary = "\(output): \(network.arch.rawValue), \(quantized.layers.count) int8 layers, "
+        var summary = "\(output): \(result.model.arch), \(result.model.layers.count) int8 layers, "
             + "\(Log.megabytes(blobBytes)) MB"
         if checkpointBytes > 0 {
             summary += " (checkpoint \(Log.megabytes(checkpointBytes)) MB, \(String(format: "%.2f", Double(checkpointBytes) / Double(max(blobBytes, 1))))x smaller)"
         }
-        summary += "; \(description) calibration on \(images.count) images, target \(profile.name)"
-            + (pairBounded ? " (pair-bounded convolution weights), " : ", ")
+        summary += "; \(result.methodDescription) calibration on \(result.calibrationImageCount) images, target \(result.model.target)"
+            + (result.pairBoundedWeights ? " (pair-bounded convolution weights), " : ", ")
             + "\(String(format: "%.1f", Date().timeIntervalSince(start))) s"
         print(summary)
-    }
-
-    /// Fails before the long calibration run when the blob could not be written anyway.
-    func checkWritable(_ url: URL) throws {
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw CommandError("cannot write \(url.path): it is a folder")
-        }
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("cannot write \(url.path): folder \(directory) does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw CommandError("cannot write \(url.path): folder \(directory) is not writable")
-        }
     }
 }
 

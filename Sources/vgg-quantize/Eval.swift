@@ -44,7 +44,7 @@ struct Eval: ParsableCommand {
     var threads = 1
 
     func validate() throws {
-        guard (1...256).contains(threads) else { throw CommandError("--threads must be 1...256, got \(threads)") }
+        try CommandError.checkThreads(threads)
     }
 
     func run() throws {

@@ -38,7 +38,7 @@ struct Reference: ParsableCommand {
     var labels: String?
 
     func validate() throws {
-        guard (1...256).contains(threads) else { throw CommandError("--threads must be 1...256, got \(threads)") }
+        try CommandError.checkThreads(threads)
         guard top >= 1 else { throw CommandError("--top must be at least 1, got \(top)") }
         guard batchSize >= 1 else { throw CommandError("--batch-size must be at least 1, got \(batchSize)") }
     }

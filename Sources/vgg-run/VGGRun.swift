@@ -43,7 +43,7 @@ struct VGGRun: ParsableCommand {
     static func main() { mainWithOneLineErrors() }
 
     func validate() throws {
-        guard (1...256).contains(threads) else { throw CommandError("--threads must be 1...256, got \(threads)") }
+        try CommandError.checkThreads(threads)
         guard top >= 1 else { throw CommandError("--top must be at least 1, got \(top)") }
         if let benchmark, !(1...100_000).contains(benchmark) {
             throw CommandError("--benchmark must be 1...100000, got \(benchmark)")
@@ -60,8 +60,7 @@ struct VGGRun: ParsableCommand {
         let loadMs = milliseconds(since: loadStart)
 
         let spec = file.input
-        let preprocessing = Preprocessing(resize: spec.resize, cropHeight: spec.cropHeight, cropWidth: spec.cropWidth,
-                                          mean: spec.mean, std: spec.std)
+        let preprocessing = Preprocessing(spec)
         func preprocessed(_ path: String) throws -> [Float] {
             preprocessing(try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path)))
         }

@@ -81,8 +81,7 @@ func everyArchCompiles(arch: String) throws {
     let model = file.model()
     guard case .linear(let last) = model.layers.last else { Issue.record("last layer is not linear"); return }
     let spec = model.input
-    let preprocessing = Preprocessing(resize: spec.resize, cropHeight: spec.cropHeight, cropWidth: spec.cropWidth,
-                                      mean: spec.mean, std: spec.std)
+    let preprocessing = Preprocessing(spec)
     let reference = try NPYArray(contentsOf: digits.appendingPathComponent("heldout.logits.npy")).floats()
     let rows = try String(contentsOf: digits.appendingPathComponent("heldout/labels.csv"), encoding: .utf8)
         .split(separator: "\n").dropFirst().prefix(24).map { $0.split(separator: ",") }

@@ -6,23 +6,24 @@ import Testing
 import VGGModel
 @testable import Evaluation
 
-/// The committed digits model (vgg11_bn, 10 classes, 32x32), fused, and a blob quantized from it
-/// in memory (clips of 1: the values do not matter here, only the shapes).
+/// The committed digits model (vgg11_bn, 10 classes, 32x32) compiled in memory on two of its
+/// calibration images (the values do not matter here, only the shapes), and the fused graph the
+/// blob was quantized from.
 private enum Digits {
-    static let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/digits/vgg11_bn-digits.pth")
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/digits")
 
-    static func fused() throws -> VGGNetwork {
-        try VGGNetwork.load(arch: nil, weights: weights).applying(GraphPass.int8Preparation, input: .init(height: 32, width: 32))
+    static func compiled() throws -> CompileJob.Result {
+        let preprocessing = Preprocessing(resize: 32, cropHeight: 32, cropWidth: 32, mean: [0.3, 0.3, 0.3], std: [0.3, 0.3, 0.3])
+        return try CompileJob(weights: folder.appendingPathComponent("vgg11_bn-digits.pth"),
+                              calibration: .folder(folder.appendingPathComponent("calibration"), count: 2),
+                              preprocessing: preprocessing).run()
     }
 
+    static func fused() throws -> VGGNetwork { try compiled().network }
+
     static func blob() throws -> BlobFile {
-        let network = try fused()
-        let clips = Dictionary(uniqueKeysWithValues: Calibrator(network: network, threads: 1).observedLayers.map { ($0, Float(1)) })
-        let preprocessing = Preprocessing(resize: 32, cropHeight: 32, cropWidth: 32, mean: [0.3, 0.3, 0.3], std: [0.3, 0.3, 0.3])
-        let model = try ModelQuantizer.quantize(network, preprocessing: preprocessing, clips: clips,
-                                                labels: (0..<10).map(String.init), target: "generic", calibration: "test")
-        return try BlobFile(bytes: BlobWriter.encode(model), name: "digits.vq8")
+        try BlobFile(bytes: BlobWriter.encode(compiled().model), name: "digits.vq8")
     }
 }
 

@@ -37,14 +37,18 @@ public enum CalibrationMethod: String, CaseIterable, Sendable {
     /// fp32 on every held-out image, while entropy loses 11 dB; unlike minmax, mse still clips
     /// outliers once a tensor has millions of values (full-size ImageNet layers).
     public static let defaultMethod = CalibrationMethod.mse
-    /// The `--percentile` default, in percent.
+    /// The percentile P of `.percentile` when none is given (`--percentile`'s default), in percent.
     public static let defaultPercentile = 99.99
 
-    /// - Throws: `CalibrationError` (one line) unless 0 < percentile <= 100.
+    /// What is wrong with a percentile P, as one line naming `name`; nil when 0 < P <= 100.
+    /// Example: `percentileProblem(0, name: "--percentile")` is `"--percentile must be in (0, 100], got 0.0"`.
+    public static func percentileProblem(_ percentile: Double, name: String = "percentile") -> String? {
+        percentile > 0 && percentile <= 100 ? nil : "\(name) must be in (0, 100], got \(percentile)"
+    }
+
+    /// - Throws: `CalibrationError` (one line, `percentileProblem(_:)`) unless 0 < percentile <= 100.
     public static func validatePercentile(_ percentile: Double) throws {
-        guard percentile > 0 && percentile <= 100 else {
-            throw CalibrationError("percentile must be in (0, 100], got \(percentile)")
-        }
+        if let problem = percentileProblem(percentile) { throw CalibrationError(problem) }
     }
 
     /// The clip c of a post-ReLU tensor, quantized as uint8 with zero point 0 and scale c / 255.

@@ -29,7 +29,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## test: unit, fixture and end-to-end tests; the ARM kernels and the whole aarch64 vgg-run under qemu;
+## test: unit, fixture and end-to-end tests; the C kernels natively, the ARM kernels and the whole aarch64 vgg-run under qemu;
 ## the apt-swiftlang build in a Debian 13 root; the dist archives
 # Tests run optimized (the reference executor and calibration are slow unoptimized), in their own
 # scratch folder so they never invalidate the plain release build the demo and benchmarks use.
@@ -46,6 +46,7 @@ test: deps
 	Scripts/test-tsan.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
+	VGG_KERNEL_CASES=$(KERNEL_CASES) KERNELS_ARGS=--require-cases Scripts/test-kernels-native.sh
 	Scripts/cross-aarch64.sh build
 	Scripts/test-aarch64-e2e.sh
 	Scripts/test-debian13-swift.sh

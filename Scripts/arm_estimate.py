@@ -101,7 +101,7 @@ conv_macs = sum(side * side * 9 * cin * cout for side, cin, cout in plan)
 fc_bytes = 25088 * 4096 + 4096 * 4096 + 4096 * 1000
 print(f"\nvgg16_bn 224x224: {conv_macs / 1e9:.2f} GMAC in convolutions, {fc_bytes / 1e6:.1f} MB of int8 linear weights")
 
-boards = [("Raspberry Pi 4", "q8_conv3x3_16x4c4__neon", 0, 1.8, 4.0),
+boards = [("Raspberry Pi 4", "q8_conv3x3_16x2c4__neon", 0, 1.8, 4.0),
           ("Raspberry Pi 5", "q8_conv3x3_16x4c4__neondot", 2, 2.4, 10.0)]
 for board, function, cpu_index, ghz, gbps in boards:
     instructions, per_iteration, results = rows[function]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ARM (AArch64) int8 kernels under qemu (`make test-arm`): cross-compiles the kernels and
-# Tests/ARM/kernel_test.c, then runs the driver on three emulated CPUs, each of which must
+# Tests/KernelDriver/kernel_test.c, then runs the driver on three emulated CPUs, each of which must
 # dispatch to the expected kernel and match the scalar kernel, and the Swift reference's
 # expected results ($VGG_KERNEL_CASES, written by the Swift test KernelCaseFileTests; `make
 # test-arm` writes it first) bit for bit.
@@ -31,14 +31,14 @@ mkdir -p "$OUT"
 # Every C file of the target, as SwiftPM compiles them on an ARM board (x86/ and cpu_x86.c must
 # compile to nothing there, cpu_generic.c must not define q8_cpu_features twice), with the driver.
 mapfile -t sources < <(find "$K" -name '*.c' | LC_ALL=C sort)
-echo "== build: $CC_AARCH64 -O2 -static -> $OUT/kernel_test (${#sources[@]} files of $K + Tests/ARM/kernel_test.c)"
+echo "== build: $CC_AARCH64 -O2 -static -> $OUT/kernel_test (${#sources[@]} files of $K + Tests/KernelDriver/kernel_test.c)"
 # shellcheck disable=SC2086  # CC_AARCH64 may carry flags (--target=...)
 {
     # the ARM files and the driver: warning-free
     $CC_AARCH64 -O2 -std=c11 -Wall -Wextra -Werror -fsyntax-only -I "$K/include" -I "$K" \
-        Tests/ARM/kernel_test.c "$K/cpu_arm.c" "$K"/arm/*.c
+        Tests/KernelDriver/kernel_test.c "$K/cpu_arm.c" "$K"/arm/*.c
     $CC_AARCH64 -O2 -static -std=c11 -Wall -Wextra -I "$K/include" -I "$K" \
-        -o "$OUT/kernel_test" Tests/ARM/kernel_test.c "${sources[@]}" -lm
+        -o "$OUT/kernel_test" Tests/KernelDriver/kernel_test.c "${sources[@]}" -lm
 }
 
 seed=${ARM_TEST_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The AVX-512 VNNI and AVX-VNNI kernels on any x86-64 CPU, with or without them (qemu 7.2
-# emulates neither; on a CPU that has them the Swift kernel tests also run them natively,
-# Tests/Int8RuntimeTests/KernelTests.swift): their unchanged source is compiled against SIMDe
-# (SIMD Everywhere, libsimde-dev), which implements the intrinsics in portable C, through the
-# stand-in Tests/X86Emulated/immintrin.h, and the driver Tests/ARM/kernel_test.c compares them
+# emulates neither; on a CPU that has them the Swift kernel tests and Scripts/test-kernels-native.sh
+# also run them natively): their unchanged source (the four kernel files, which instantiate
+# x86/q8_dot4_template.h) is compiled against SIMDe (SIMD Everywhere, libsimde-dev), which
+# implements the intrinsics in portable C, through the stand-in Tests/X86Emulated/immintrin.h,
+# and the driver Tests/KernelDriver/kernel_test.c compares them
 # with the scalar kernel over its random grid (guard pages, sentinels) and with the Swift
 # reference's expected results ($VGG_KERNEL_CASES, default .build/arm/cases.bin, when present).
 # Checks the kernels' logic (layout, tiling, tails, masks, requantization), not their speed or
@@ -13,7 +14,8 @@
 # Environment: X86_EMU_CC (default cc; /opt/swift/usr/bin/clang works too; no -m flags),
 #   X86_EMU_SEED (default: random, printed), X86_EMU_ARGS (extra driver arguments, e.g.
 #   --require-cases or --quick), X86_EMU_KERNEL_DIR (default Sources/CInt8Kernels/x86: the
-#   directory of the two kernel files, to test a modified copy elsewhere).
+#   directory of the four kernel files and the dot4 template they include, to test a modified
+#   copy elsewhere).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -46,12 +48,14 @@ echo "== build: $CC ${flags[*]}, SIMDe $simde, kernels from $KDIR -> $OUT/"
     # the emulation's self-check, then the kernels: `-I $E` first, so <immintrin.h> is the stand-in;
     # `-I $KDIR -I $K/x86` so a copy's "../kernels_internal.h" resolves too
     $CC "${flags[@]}" -I "$E" -o "$OUT/shim_check" "$E/shim_check.c"
-    for isa in avx512vnni avxvnni; do
-        $CC "${flags[@]}" -I "$E" -I "$K/include" -I "$K" -I "$KDIR" -I "$K/x86" -c "$KDIR/q8_16x4c4__$isa.c" -o "$OUT/$isa.o"
+    objects=()
+    for kernel in q8_conv3x3_16x8c4__avx512vnni q8_linear_16x1c4__avx512vnni q8_conv3x3_16x6c4__avxvnni q8_linear_16x1c4__avxvnni; do
+        $CC "${flags[@]}" -Werror -I "$E" -I "$K/include" -I "$K" -I "$KDIR" -I "$K/x86" -c "$KDIR/$kernel.c" -o "$OUT/$kernel.o"
+        objects+=("$OUT/$kernel.o")
     done
-    # the driver with the scalar kernel and the emulated list (instead of kernel_list.c, cpu_x86.c)
-    $CC "${flags[@]}" -I "$K/include" -I "$K" -o "$OUT/kernel_test" Tests/ARM/kernel_test.c "$K/ref/q8_16x4c4__scalar.c" "$K/ref/q8_wino.c" \
-        "$E/emulated_kernel_list.c" "$OUT/avx512vnni.o" "$OUT/avxvnni.o" -lm
+    # the driver with the scalar kernels and the emulated list (instead of kernel_list.c, cpu_x86.c)
+    $CC "${flags[@]}" -I "$K/include" -I "$K" -o "$OUT/kernel_test" Tests/KernelDriver/kernel_test.c "$K"/portable/q8_*__scalar.c \
+        "$K/portable/q8_wino.c" "$E/emulated_kernel_list.c" "${objects[@]}" -lm
 }
 
 echo

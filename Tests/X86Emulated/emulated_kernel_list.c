@@ -1,5 +1,5 @@
 /*
- * Kernel list and CPU features for the driver Tests/ARM/kernel_test.c when it tests the VNNI
+ * Kernel list and CPU features for the driver Tests/KernelDriver/kernel_test.c when it tests the VNNI
  * kernels under SIMDe emulation (Scripts/test-x86-emulated.sh), replacing kernel_list.c and
  * cpu_x86.c: the two VNNI kernels (their unchanged source compiled against
  * Tests/X86Emulated/immintrin.h) and the scalar kernel they are compared with. The binary holds
@@ -8,9 +8,9 @@
 #include "kernels_internal.h"
 
 static const q8_kernel kernels[] = {
-    {"avx512vnni", "AVX-512 VNNI (SIMDe)", Q8_ISA_AVX512VNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x4c4__avx512vnni, q8_linear_16x4c4__avx512vnni, NULL, 0},
-    {"avxvnni", "AVX-VNNI (SIMDe)", Q8_ISA_AVXVNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x4c4__avxvnni, q8_linear_16x4c4__avxvnni, NULL, 0},
-    {"scalar", "portable C", Q8_ISA_SCALAR, Q8_WEIGHTS_ANY, q8_conv3x3_16x4c4__scalar, q8_linear_16x4c4__scalar, NULL, 0},
+    {"avx512vnni", "AVX-512 VNNI (SIMDe)", Q8_ISA_AVX512VNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x8c4__avx512vnni, q8_linear_16x1c4__avx512vnni, NULL, 0},
+    {"avxvnni", "AVX-VNNI (SIMDe)", Q8_ISA_AVXVNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x6c4__avxvnni, q8_linear_16x1c4__avxvnni, NULL, 0},
+    {"scalar", "portable C", Q8_ISA_SCALAR, Q8_WEIGHTS_ANY, q8_conv3x3_16x1c4__scalar, q8_linear_16x1c4__scalar, NULL, 0},
 };
 
 const q8_kernel *q8_kernel_list(int *count) {

@@ -1,7 +1,8 @@
 /*
  * Stand-in for the compiler's <immintrin.h> when Scripts/test-x86-emulated.sh compiles the VNNI
- * kernel files (x86/q8_16x4c4__avx512vnni.c, x86/q8_16x4c4__avxvnni.c) for any x86-64 CPU,
- * whether or not it has AVX-512 / AVX-VNNI: `-I Tests/X86Emulated` makes their `#include <immintrin.h>` land here, and
+ * kernel files (x86/q8_{conv3x3,linear}_*__{avx512vnni,avxvnni}.c, with the dot4 template and
+ * avx2_common.h they include) for any x86-64 CPU, whether or not it has AVX-512 / AVX-VNNI:
+ * `-I Tests/X86Emulated` makes their `#include <immintrin.h>` land here, and
  * every intrinsic resolves to SIMDe (SIMD Everywhere, Debian libsimde-dev), which implements it in
  * portable C. The kernel files themselves are compiled unchanged.
  *

@@ -2,8 +2,19 @@
  * int8 kernels of the on-device runtime. Numerics: Docs/Numerics.md; every kernel is bit-exact
  * with the Swift reference (Int8Runtime/ReferenceExecutor.swift).
  *
- * Names are datasheets: q8_<op>_<tile>__<isa>, one ISA per file, and every kernel is listed
- * once in q8_kernel_list (kernel_list.c), which drives dispatch, tests and benchmarks.
+ * Names are datasheets: q8_<op>_<tile>__<isa>, one kernel per file of the same name, and every
+ * kernel is listed once in q8_kernel_list (kernel_list.c), which drives dispatch, tests and
+ * benchmarks (under the list's short names: "avx2pairs", "neondot", ...).
+ *   <op>    conv3x3 (stride 1, padding 1) or linear; Winograd kernels add their output tile,
+ *           conv3x3_wino2x2 / conv3x3_wino4x4.
+ *   <tile>  the register tile: <channels>x<pixels>c<k>, output channels x output pixels (input
+ *           vectors for linear; Winograd tiles for the Winograd GEMM) computed together, with
+ *           k consumed in groups of <k> (c4: the packed layout's 4-k groups; c2: int16 pairs).
+ *           A kernel with two tiles names both (q8_conv3x3_8x6c4_16x3c4__avx2: 8x6 for
+ *           cin > 64, 16x3 for cin <= 64). Leftover pixels use smaller tiles of the same shape.
+ *   <isa>   scalar, avx2, avx2pairs (AVX2 on pair-bounded weights), avxvnni, avx512vnni, neon,
+ *           neondot.
+ * Every kernel asserts the contracts below at entry (kernels_internal.h).
  */
 #ifndef VGG_Q8_KERNELS_H
 #define VGG_Q8_KERNELS_H

@@ -1,5 +1,7 @@
 /*
- * AVX2 kernels: exact int8 arithmetic on the 16-bit multiplier (vpmaddwd).
+ * q8_conv3x3_8x6c4_16x3c4__avx2: AVX2 conv3x3, exact int8 arithmetic on the 16-bit multiplier
+ * (vpmaddwd). Two register tiles, k in groups of 4: 8 channels x 6 pixels (run twice per
+ * 16-channel block) for cin > 64, 16 channels x 3 pixels for cin <= 64 (below).
  *
  * Why not vpmaddubsw: it adds two u8 x s8 products into a saturating int16, and
  * 255*127 + 255*127 = 64,770 > 32,767 (Docs/Numerics.md), so it is not exact on our operands.
@@ -33,44 +35,31 @@
  *     (a partial copy for the last block when outputs % 16 != 0; channels >= outputs untouched).
  *   - Columns are processed in chunks so that (chunk + 2) * cin values per row fit the buffer;
  *     cin > 2,728 (not even one pixel fits) falls back to the scalar kernel.
- *   - Groups of GROUP = 4 blocks of 16 channels are the outer loop, so the group's weights (288 KiB
- *     at cin 512) stay in L2 over all rows; per row chunk the activations are widened once for
- *     the group's 4 blocks, which fill each pixel's 64-byte output line in one pass (one block
- *     per pass wrote 16 bytes of each line 4 times over; vgg16_bn, 2 threads, interleaved: ~4%
- *     faster).
- * linear: one block of 16 outputs at a time, the activation group broadcast and spread to int16
- *   by vpshufb, 4 x vpmovsxbw + 4 x vpmaddwd + 4 x vpaddd per group (memory-bound anyway).
+ *   - Groups of Q8_GROUP = 4 blocks of 16 channels are the outer loop (avx2_common.h); per row
+ *     chunk the activations are widened once for the group's 4 blocks, which fill each pixel's
+ *     64-byte output line in one pass (vgg16_bn, 2 threads, interleaved: ~4% faster).
  *
- * Requantization, bit-exact with q8_requantize(): shift >= 32, so the high 32 bits of the 64-bit
- * sum acc*multiplier + 2^(shift-1) are floor(sum / 2^32), and a 32-bit arithmetic shift by
- * shift - 32 finishes the floor division (Docs/Numerics.md). vpmuldq multiplies the even int32
- * lanes, where the partial sums were added; vpaddq adds the rounding term, vpblendd gathers the
- * high halves of two accumulators, vpsravd shifts.
- * Clamp: vpackusdw saturates negatives to 0, vpminuw caps at 255, + zero point, and vpackuswb
- * saturates at 255: clamp(q + zp, zp, 255) = min(min(max(q, 0), 255) + zp, 255).
+ * Requantization and clamp: avx2_common.h's exact high-half scheme, in slot order: vpmuldq
+ * multiplies the even int32 lanes, where each channel's two partial sums were added.
  * Overflow: |bias| + K*127*255 < 2^31 (the quantizer's bias bound), so the int32 lane sums are
  * exact in any order; a vpmaddwd pair sum is at most 2*255*127 in magnitude.
  * Over-reads: none beyond the interface (bias/multiplier/shift up to the next multiple of 16).
  * Stack: 48 KiB of activations + 4 x 18 KiB of widened weights + a few hundred bytes (120 KiB).
  */
 #if defined(__x86_64__)
-#include <immintrin.h>
-#include <string.h>
-
-#include "../kernels_internal.h"
+#include "avx2_common.h"
 
 #define Q8_TARGET __attribute__((target("avx2")))
-#define Q8_INLINE static inline __attribute__((always_inline, target("avx2")))
-/* Loops over the register tile must be unrolled, or the accumulators live in memory. */
-#define Q8_UNROLL _Pragma("GCC unroll 8")
+#define Q8_INLINE Q8_AVX2_INLINE
 
 enum {
     SCRATCH_VALUES = 3 * 8192, /* int16 activations of the three widened rows: 48 KiB */
     TILE = 6,                  /* output pixels per register tile (cin > 64) */
     TILE_WIDE = 3,             /* output pixels per register tile (cin <= 64) */
     WIDE_MAX_CIN = 64,         /* pre-widened weights of one block: 9*64*16 int16 = 18 KiB */
-    GROUP = 4,                 /* 16-channel blocks per row pass: a pixel's whole 64-byte output line */
 };
+/* A widened row chunk holds at least one pixel's three rows of taps for cin (a multiple of 4) up to 2,728. */
+_Static_assert(SCRATCH_VALUES / 3 / 2728 - 2 >= 1 && SCRATCH_VALUES / 3 / 2732 - 2 < 1, "scalar fallback above cin 2,728");
 
 /*
  * Where the channels of a 16-channel block are: four accumulators of four 64-bit slots, a slot
@@ -133,8 +122,7 @@ Q8_INLINE __m256i requantize8(__m256i acc_even, __m256i acc_odd, const block_con
     const __m256i sum_odd = _mm256_add_epi32(acc_odd, _mm256_srli_epi64(acc_odd, 32));
     const __m256i product_even = _mm256_add_epi64(_mm256_mul_epi32(sum_even, k->multiplier[2 * q]), k->round[2 * q]);
     const __m256i product_odd = _mm256_add_epi64(_mm256_mul_epi32(sum_odd, k->multiplier[2 * q + 1]), k->round[2 * q + 1]);
-    const __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(product_even, 32), product_odd, 0xAA);
-    return _mm256_srav_epi32(high, k->shift[q]);
+    return q8_avx2_high_shift(product_even, product_odd, k->shift[q]);
 }
 
 /*
@@ -145,17 +133,16 @@ Q8_INLINE __m256i requantize8(__m256i acc_even, __m256i acc_odd, const block_con
  */
 Q8_INLINE void store_pixel(uint8_t *out, __m256i acc0, __m256i acc1, __m256i acc2, __m256i acc3, const block_constants *k,
                            __m256i zero_point, int n, int natural) {
-    __m256i w = _mm256_packus_epi32(requantize8(acc0, acc1, k, 0), requantize8(acc2, acc3, k, 1));
-    w = _mm256_add_epi16(_mm256_min_epu16(w, _mm256_set1_epi16(255)), zero_point);
+    const __m256i w = q8_avx2_clamp16(requantize8(acc0, acc1, k, 0), requantize8(acc2, acc3, k, 1), zero_point);
     const __m256i b = _mm256_packus_epi16(w, w);
+    if (!natural) {
+        q8_avx2_store_n(out, _mm_shuffle_epi8(_mm256_castsi256_si128(_mm256_permute4x64_epi64(b, 0x08)), k->order), n);
+        return;
+    }
     uint8_t tmp[16];
     uint8_t *dst = n == 16 ? out : tmp;
-    if (natural) {
-        _mm_storel_epi64((__m128i *)dst, _mm256_castsi256_si128(b));
-        _mm_storel_epi64((__m128i *)(dst + 8), _mm256_extracti128_si256(b, 1));
-    } else {
-        _mm_storeu_si128((__m128i *)dst, _mm_shuffle_epi8(_mm256_castsi256_si128(_mm256_permute4x64_epi64(b, 0x08)), k->order));
-    }
+    _mm_storel_epi64((__m128i *)dst, _mm256_castsi256_si128(b));
+    _mm_storel_epi64((__m128i *)(dst + 8), _mm256_extracti128_si256(b, 1));
     if (n < 16) memcpy(out, tmp, (size_t)n);
 }
 
@@ -270,24 +257,25 @@ Q8_INLINE void conv_block(const int16_t *a, ptrdiff_t row_stride, int pixels, in
 #undef Q8_TILE
 }
 
-Q8_TARGET void q8_conv3x3_16x4c4__avx2(const q8_conv3x3_params *p, int row_begin, int row_end) {
+Q8_TARGET void q8_conv3x3_8x6c4_16x3c4__avx2(const q8_conv3x3_params *p, int row_begin, int row_end) {
+    Q8_ASSERT_CONV3X3(p, row_begin, row_end);
     const int cin = p->cin;
     int chunk = cin > 0 ? SCRATCH_VALUES / 3 / cin - 2 : 0; /* output pixels per column chunk */
     if (chunk < 1) {
-        q8_conv3x3_16x4c4__scalar(p, row_begin, row_end);
+        q8_conv3x3_16x1c4__scalar(p, row_begin, row_end);
         return;
     }
     if (p->width <= chunk) chunk = p->width;
     else if (chunk >= TILE) chunk -= chunk % TILE;
     _Alignas(32) int16_t scratch[SCRATCH_VALUES];
-    _Alignas(32) int16_t wide_weights[GROUP][9 * WIDE_MAX_CIN * 16];
+    _Alignas(32) int16_t wide_weights[Q8_GROUP][9 * WIDE_MAX_CIN * 16];
     const ptrdiff_t block_bytes = (ptrdiff_t)9 * cin * 16;
     const int blocks = (p->outputs + 15) / 16;
     const __m256i zero_point = _mm256_set1_epi16((short)p->output_zero_point);
-    block_constants k[GROUP];
+    block_constants k[Q8_GROUP];
 
-    for (int first = 0; first < blocks; first += GROUP) {
-        const int count = blocks - first < GROUP ? blocks - first : GROUP;
+    for (int first = 0; first < blocks; first += Q8_GROUP) {
+        const int count = blocks - first < Q8_GROUP ? blocks - first : Q8_GROUP;
         for (int b = 0; b < count; b++) {
             const int ob = first + b;
             if (cin <= WIDE_MAX_CIN) widen_block(wide_weights[b], p->weights + ob * block_bytes, 9 * cin / 4);
@@ -302,41 +290,13 @@ Q8_TARGET void q8_conv3x3_16x4c4__avx2(const q8_conv3x3_params *p, int row_begin
                 for (int dy = 0; dy < 3; dy++) widen_u8(scratch + dy * row_stride, in + dy * p->input_row_stride, (pixels + 2) * cin);
                 for (int b = 0; b < count; b++) {
                     const int ob = first + b;
-                    const int n = p->outputs - 16 * ob < 16 ? p->outputs - 16 * ob : 16;
+                    const int n = q8_block_channels(p->outputs, ob);
                     uint8_t *out = p->output + y * p->output_row_stride + (ptrdiff_t)x0 * p->cout + 16 * ob;
                     conv_block(scratch, row_stride, pixels, cin, p->weights + ob * block_bytes,
                                cin <= WIDE_MAX_CIN ? wide_weights[b] : NULL, &k[b], zero_point, out, p->cout, n);
                 }
             }
         }
-    }
-}
-
-Q8_TARGET void q8_linear_16x4c4__avx2(const q8_linear_params *p, int output_begin, int output_end) {
-    const int groups = (p->depth + 3) / 4;
-    /* a0 a1 a2 a3 (one dword, broadcast) -> int16 a0 a1 a2 a3 in every 64-bit lane */
-    const __m256i spread = _mm256_setr_epi8(0, -1, 1, -1, 2, -1, 3, -1, 0, -1, 1, -1, 2, -1, 3, -1,
-                                            0, -1, 1, -1, 2, -1, 3, -1, 0, -1, 1, -1, 2, -1, 3, -1);
-    for (int ob = output_begin / 16; ob * 16 < output_end; ob++) {
-        const int8_t *w = p->weights + (ptrdiff_t)ob * groups * 64;
-        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
-        for (int g = 0; g < groups; g++, w += 64) {
-            int32_t group;
-            memcpy(&group, p->input + 4 * g, 4);
-            const __m256i x = _mm256_shuffle_epi8(_mm256_set1_epi32(group), spread);
-            Q8_UNROLL for (int j = 0; j < 4; j++)
-                acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(x, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + 16 * j)))));
-        }
-        int32_t sums[16];
-        for (int h = 0; h < 2; h++) {
-            /* vphaddd: channels 0,1,4,5 | 2,3,6,7; vpermq 0xD8: 0-7 */
-            const __m256i v = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[2 * h], acc[2 * h + 1]), 0xD8);
-            const __m256i b = _mm256_loadu_si256((const __m256i *)(p->bias + 16 * ob + 8 * h));
-            _mm256_storeu_si256((__m256i *)(sums + 8 * h), _mm256_add_epi32(v, b));
-        }
-        const int lo = 16 * ob > output_begin ? 16 * ob : output_begin;
-        const int hi = 16 * ob + 16 < output_end ? 16 * ob + 16 : output_end;
-        memcpy(p->accumulators + lo, sums + (lo - 16 * ob), (size_t)(hi - lo) * sizeof(int32_t));
     }
 }
 

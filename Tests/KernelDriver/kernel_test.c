@@ -1,12 +1,15 @@
 /*
- * ARM kernel test driver (built for aarch64 by Scripts/test-arm.sh, run under qemu-aarch64).
+ * The C kernels' test driver: built for aarch64 by Scripts/test-arm.sh (run under qemu-aarch64),
+ * natively by Scripts/test-kernels-native.sh (every x86 kernel this CPU runs) and against SIMDe
+ * by Scripts/test-x86-emulated.sh (the VNNI kernels on a CPU without them).
  *
  *   kernel_test [--expect NAME] [--cases PATH] [--require-cases] [--seed N] [--quick]
  *
  * 1. Prints q8_cpu_features() and the kernel dispatch picks (the first entry of q8_kernel_list
  *    whose ISA bits the CPU has); --expect NAME fails unless that is NAME.
  * 2. Runs every kernel the CPU supports against the scalar kernel on a seeded random grid of
- *    conv3x3 and linear cases (shapes, channel counts, extremes, split row/output ranges),
+ *    conv3x3 and linear cases (shapes, channel counts, extremes, split row/output ranges; a
+ *    kernel that needs pair-bounded weights on a pair-bounded copy of each case),
  *    with every buffer ending (or starting) at a PROT_NONE guard page, outputs prefilled with
  *    a sentinel that must survive outside the written channels/rows/outputs.
  * 3. With --cases PATH (Tests/Fixtures/kernels/cases.bin, Docs/Kernels.md), runs every supported
@@ -138,10 +141,40 @@ static const q8_kernel *kernels;
 static int kernel_count;
 static unsigned features;
 static const q8_kernel *scalar_kernel;
-/* Kernels that need weight properties (Q8_WEIGHTS_*, e.g. the x86 pair-bounded one) are not
- * in the lists this driver is built with; its full-range random weights would not suit them,
- * so they count as not run. */
-static int supported(const q8_kernel *k) { return (k->isa & features) == k->isa && k->weights == Q8_WEIGHTS_ANY; }
+/* The CPU runs k's instructions. */
+static int supported(const q8_kernel *k) { return (k->isa & features) == k->isa; }
+/* k needs pair-bounded weights (Q8_WEIGHTS_PAIR_BOUNDED: |w[2j]| + |w[2j+1]| <= 128 per
+ * channel, the x86 avx2pairs entry): it runs on a pair-bounded copy of every grid case, next to
+ * the scalar kernel on the same copy, and on the case file's cases whose weights are so. */
+static int needs_pairs(const q8_kernel *k) { return (k->weights & Q8_WEIGHTS_PAIR_BOUNDED) != 0; }
+static int any_needs_pairs(void) {
+    for (int i = 0; i < kernel_count; i++)
+        if (supported(&kernels[i]) && needs_pairs(&kernels[i])) return 1;
+    return 0;
+}
+
+/* Makes packed weights pair-bounded: of each adjacent pair (bytes 2j, 2j+1, i.e. k = 2j, 2j+1
+ * of one channel) whose magnitudes sum above 128, the second is cut to 128 - |first| with its
+ * sign. All-127 weights become pairs (127, 1): exactly at the bound, the vpmaddubsw extreme. */
+static void pair_bound(int8_t *w, size_t bytes) {
+    for (size_t i = 0; i + 1 < bytes; i += 2) {
+        const int first = abs(w[i]), second = w[i + 1];
+        if (first + abs(second) > 128) w[i + 1] = (int8_t)(second < 0 ? first - 128 : 128 - first);
+    }
+}
+static int is_pair_bounded(const int8_t *w, size_t bytes) {
+    for (size_t i = 0; i + 1 < bytes; i += 2)
+        if (abs(w[i]) + abs(w[i + 1]) > 128) return 0;
+    return 1;
+}
+static size_t conv_weight_bytes(int cin, int outputs) { return (size_t)((outputs + 15) / 16) * (size_t)(9 * cin / 4) * 64; }
+static size_t linear_weight_bytes(int depth, int outputs) { return (size_t)((outputs + 15) / 16) * (size_t)((depth + 3) / 4) * 64; }
+static const int8_t *pair_bounded_copy(const int8_t *w, size_t bytes) {
+    int8_t *copy = guarded_alloc(bytes);
+    memcpy(copy, w, bytes);
+    pair_bound(copy, bytes);
+    return copy;
+}
 
 typedef struct {
     long conv_cases, linear_cases;
@@ -463,9 +496,21 @@ static void test_conv_case(const conv_spec *s) {
             }
     for (int i = 0; i < kernel_count; i++) {
         const q8_kernel *k = &kernels[i];
-        if (k == scalar_kernel || !supported(k)) continue;
+        if (k == scalar_kernel || !supported(k) || needs_pairs(k)) continue;
         const uint8_t *got = run_conv(k, &c, cuts, ncuts, &stats[i]);
         if (got) compare_conv(k, &c, got, expected);
+    }
+    if (any_needs_pairs()) { /* the same case on pair-bounded weights */
+        conv_case pc = c;
+        pc.weights = pair_bounded_copy(c.weights, conv_weight_bytes(c.cin, c.outputs));
+        snprintf(pc.label, sizeof pc.label, "%.180s pair-bounded", c.label);
+        const uint8_t *pair_expected = run_conv(scalar_kernel, &pc, cuts, ncuts, &stats[scalar_kernel - kernels]);
+        for (int i = 0; i < kernel_count; i++) {
+            const q8_kernel *k = &kernels[i];
+            if (!supported(k) || !needs_pairs(k)) continue;
+            const uint8_t *got = run_conv(k, &pc, cuts, ncuts, &stats[i]);
+            if (got) compare_conv(k, &pc, got, pair_expected);
+        }
     }
     guarded_free_all();
 }
@@ -520,6 +565,23 @@ static int32_t *run_linear(const q8_kernel *k, const linear_case *c, const int *
     return acc;
 }
 
+/* Runs every supported kernel other than scalar that has a linear function, those that need
+ * pair-bounded weights (pairs = 1) or the others, and compares with the scalar result. */
+static void compare_linear_kernels(const linear_case *c, const int *bounds, int nb, const int32_t *expected, int pairs) {
+    for (int i = 0; i < kernel_count; i++) {
+        const q8_kernel *k = &kernels[i];
+        if (k == scalar_kernel || !supported(k) || !k->linear || needs_pairs(k) != pairs) continue;
+        const int32_t *got = run_linear(k, c, bounds, nb, &stats[i]);
+        for (int o = 0; o < c->outputs; o++) {
+            if (got[o] != expected[o]) {
+                fail("kernel %s linear case %s at output %d: got %" PRId32 " expected %" PRId32 " (scalar)", k->name, c->label, o, got[o],
+                     expected[o]);
+                break;
+            }
+        }
+    }
+}
+
 static void test_linear_case(int depth, int outputs, int wmode, int amode, int bmode) {
     linear_case c;
     c.depth = depth;
@@ -558,17 +620,12 @@ static void test_linear_case(int depth, int outputs, int wmode, int amode, int b
     }
     bounds[nb++] = outputs;
     const int32_t *expected = run_linear(scalar_kernel, &c, bounds, nb, &stats[scalar_kernel - kernels]);
-    for (int i = 0; i < kernel_count; i++) {
-        const q8_kernel *k = &kernels[i];
-        if (k == scalar_kernel || !supported(k) || !k->linear) continue;
-        const int32_t *got = run_linear(k, &c, bounds, nb, &stats[i]);
-        for (int o = 0; o < outputs; o++) {
-            if (got[o] != expected[o]) {
-                fail("kernel %s linear case %s at output %d: got %" PRId32 " expected %" PRId32 " (scalar)", k->name, c.label, o, got[o],
-                     expected[o]);
-                break;
-            }
-        }
+    compare_linear_kernels(&c, bounds, nb, expected, 0);
+    if (any_needs_pairs()) { /* the same case on pair-bounded weights */
+        linear_case pc = c;
+        pc.weights = pair_bounded_copy(c.weights, linear_weight_bytes(depth, outputs));
+        snprintf(pc.label, sizeof pc.label, "%.140s pair-bounded", c.label);
+        compare_linear_kernels(&pc, bounds, nb, run_linear(scalar_kernel, &pc, bounds, nb, &stats[scalar_kernel - kernels]), 1);
     }
     guarded_free_all();
 }
@@ -753,9 +810,10 @@ static int run_case_file(const char *path) {
             const uint8_t *expected = take(&r, (size_t)c.height * (size_t)c.width * (size_t)c.outputs, "expected", index);
             snprintf(c.label, sizeof c.label, "#%d of %s [%dx%d cin=%d outputs=%d cout=%d zp=%d]", index, path, c.height, c.width, c.cin,
                      c.outputs, c.cout, c.zero_point);
+            const int pair_bounded = is_pair_bounded(c.weights, conv_weight_bytes(c.cin, c.outputs));
             for (int i = 0; i < kernel_count; i++) {
                 const q8_kernel *k = &kernels[i];
-                if (!supported(k)) continue;
+                if (!supported(k) || (needs_pairs(k) && !pair_bounded)) continue;
                 const uint8_t *got = run_conv(k, &c, NULL, 0, &stats[i]);
                 if (!got) continue; /* a Winograd entry that does not fit the case */
                 stats[i].conv_cases--; /* counted separately */
@@ -788,9 +846,10 @@ static int run_case_file(const char *path) {
             const int32_t *expected = take_i32_array(&r, (size_t)c.outputs, "expected", index);
             snprintf(c.label, sizeof c.label, "#%d of %s [depth=%d outputs=%d]", index, path, c.depth, c.outputs);
             const int bounds[2] = {0, c.outputs};
+            const int pair_bounded = is_pair_bounded(c.weights, linear_weight_bytes(c.depth, c.outputs));
             for (int i = 0; i < kernel_count; i++) {
                 const q8_kernel *k = &kernels[i];
-                if (!supported(k) || !k->linear) continue;
+                if (!supported(k) || !k->linear || (needs_pairs(k) && !pair_bounded)) continue;
                 const int32_t *got = run_linear(k, &c, bounds, 2, &stats[i]);
                 stats[i].linear_cases--;
                 file_linear[i]++;
@@ -851,7 +910,8 @@ int main(int argc, char **argv) {
     const q8_kernel *pick = NULL;
     scalar_kernel = NULL;
     for (int i = 0; i < kernel_count; i++) {
-        if (!pick && supported(&kernels[i]) && kernels[i].conv3x3 && kernels[i].linear) pick = &kernels[i];
+        if (!pick && supported(&kernels[i]) && kernels[i].weights == Q8_WEIGHTS_ANY && kernels[i].conv3x3 && kernels[i].linear)
+            pick = &kernels[i];
         if (kernels[i].isa == Q8_ISA_SCALAR) scalar_kernel = &kernels[i];
     }
     if (!scalar_kernel || !pick) die("kernel list has no scalar kernel");

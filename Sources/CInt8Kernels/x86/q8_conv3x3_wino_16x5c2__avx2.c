@@ -1,5 +1,5 @@
 /*
- * AVX2 conv3x3 by Winograd F(2x2, 3x3) and F(4x4, 3x3) in int16, exact: per output tile and
+ * q8_conv3x3_wino2x2_16x5c2__avx2, q8_conv3x3_wino4x4_16x5c2__avx2: AVX2 conv3x3 by Winograd F(2x2, 3x3) and F(4x4, 3x3) in int16, exact: per output tile and
  * input channel 16 products for 4 outputs (F2) or 36 for 16 (F4) instead of 9 per output, all
  * of them vpmaddwd (Docs/Numerics.md, "Winograd, exact").
  *
@@ -24,24 +24,20 @@
  * per tile and channel pair, weights [positions][cin/2][16][2] as 2 ymm, the tile's channel pair
  * broadcast) into the scratch M; (3) the output transform, requantization and the stores.
  *
- * Needs: width and height multiples of the tile (2 or 4), cin a multiple of 16 (the runtime's
- * dispatch checks). Output rows [tile * tile_row_begin, tile * tile_row_end) are written.
+ * GEMM register tile: 16 channels x 5 tiles, over cin in channel pairs (c2: vpmaddwd's int16
+ * pairs); the name's wino2x2 / wino4x4 is the output tile F(2x2) / F(4x4).
+ * Needs (asserted): width and height multiples of the tile (2 or 4), cin a multiple of 16 (the
+ * runtime's dispatch checks). Output rows [tile * tile_row_begin, tile * tile_row_end) are written.
  */
 #if defined(__x86_64__)
-#include <immintrin.h>
-#include <string.h>
-
-#include "../kernels_internal.h"
+#include "avx2_common.h"
 
 #define Q8_TARGET __attribute__((target("avx2")))
-#define Q8_INLINE static inline __attribute__((always_inline, target("avx2")))
-#define Q8_UNROLL _Pragma("GCC unroll 8")
+#define Q8_INLINE Q8_AVX2_INLINE
 
 /* Tiles per GEMM register tile: 10 accumulators (measured in L1: 77-79 GMAC/s of int16 products,
  * the vpmaddwd + vpaddd peak; 4 and 6 tiles reached 52-60 and 64-70). */
 enum { TILE = 5 };
-
-#include "avx2_requantize.h"
 
 /* F(2x2) B^T column (or row) transform of 4 values. */
 Q8_INLINE void bt2(const __m256i d[4], __m256i out[4]) {
@@ -139,6 +135,7 @@ Q8_INLINE void at4(const __m256i m[6], __m256i out[4]) {
 }
 
 /* f_ij * 9^-1 mod 2^32 (F(4x4)): position (i, j) times this is 64 times its true value. */
+_Static_assert(9u * 0x38E38E39u == 1u, "0x38E38E39 is the inverse of 9 modulo 2^32");
 static const uint32_t wino4_scale[36] = {
 #define Q8_S(f) (uint32_t)((f) * 0x38E38E39u)
     Q8_S(36), Q8_S(24), Q8_S(24), Q8_S(6), Q8_S(6), Q8_S(144), Q8_S(24), Q8_S(16), Q8_S(16), Q8_S(4), Q8_S(4), Q8_S(96),
@@ -185,9 +182,9 @@ Q8_INLINE void wino(int N, const q8_conv3x3_params *p, const int16_t *transforme
         const size_t position_stride = (size_t)count * cin;
         input_transform(N, p, first, count, tiles, v);
         for (int b = 0; b < blocks; b++) {
-            block_constants k;
-            prepare_block(&k, p->bias + 16 * b, p->multiplier + 16 * b, p->shift + 16 * b);
-            const int n = p->outputs - 16 * b < 16 ? p->outputs - 16 * b : 16;
+            q8_avx2_block k;
+            q8_avx2_prepare_block(&k, p->bias + 16 * b, p->multiplier + 16 * b, p->shift + 16 * b);
+            const int n = q8_block_channels(p->outputs, b);
             const int16_t *u = transformed + (size_t)b * positions * cin * 16;
             for (int q = 0; q < positions; q++, u += 16 * cin) {
                 const int16_t *vq = v + q * position_stride;
@@ -212,19 +209,21 @@ Q8_INLINE void wino(int N, const q8_conv3x3_params *p, const int16_t *transforme
                 output_transform(N, m, (size_t)count * 16, t, 1, k.bias[1], hi);
                 Q8_UNROLL for (int r = 0; r < R; r++)
                     Q8_UNROLL for (int x = 0; x < R; x++)
-                        store_pixel(out + r * p->output_row_stride + (ptrdiff_t)x * p->cout, lo[r][x], hi[r][x], &k, zero_point, n);
+                        q8_avx2_store_pixel(out + r * p->output_row_stride + (ptrdiff_t)x * p->cout, lo[r][x], hi[r][x], &k, zero_point, n);
             }
         }
     }
 }
 
-Q8_TARGET void q8_conv3x3_wino2x2__avx2(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
-                                        int tile_row_begin, int tile_row_end) {
+Q8_TARGET void q8_conv3x3_wino2x2_16x5c2__avx2(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
+                                               int tile_row_begin, int tile_row_end) {
+    Q8_ASSERT_CONV3X3_WINO(p, 2, tile_row_begin, tile_row_end);
     wino(4, p, transformed, scratch, tile_row_begin, tile_row_end);
 }
 
-Q8_TARGET void q8_conv3x3_wino4x4__avx2(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
-                                        int tile_row_begin, int tile_row_end) {
+Q8_TARGET void q8_conv3x3_wino4x4_16x5c2__avx2(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
+                                               int tile_row_begin, int tile_row_end) {
+    Q8_ASSERT_CONV3X3_WINO(p, 4, tile_row_begin, tile_row_end);
     wino(6, p, transformed, scratch, tile_row_begin, tile_row_end);
 }
 

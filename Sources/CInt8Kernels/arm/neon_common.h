@@ -1,0 +1,113 @@
+/*
+ * What the AArch64 kernels (neon, neondot) share: the requantization epilogue, the partial
+ * store, the flipped activation load, a block's start values and the linear output tail.
+ *
+ * The a ^ 0x80 correction. Both conv kernels multiply signed bytes, and activations are uint8:
+ * with a' = a ^ 0x80 = a - 128 (an exact int8 in [-128, 127]),
+ *     sum_k w*a = sum_k w*a' + 128 * sum_k w,
+ * and the correction depends on the weights only: once per 16-output block per call it is
+ * folded into the accumulators' start value with the bias. int32 vector additions wrap, so the
+ * order cannot matter: the result equals bias + sum w*a, which fits int32 by the quantizer's
+ * bias bound (Docs/Numerics.md, overflow budget).
+ *
+ * Requantization is exact: 64-bit products (smull), `srshl` by -shift (adds 2^(shift-1), then
+ * shifts arithmetically: round half up), + zero point, clamp (Docs/Numerics.md).
+ */
+#ifndef VGG_Q8_NEON_COMMON_H
+#define VGG_Q8_NEON_COMMON_H
+#include <arm_neon.h>
+#include <string.h>
+
+#include "../kernels_internal.h"
+
+#define Q8_INLINE static inline __attribute__((always_inline))
+/* The dotprod kernels' functions (the files build with plain armv8-a flags). */
+#if defined(__clang__)
+#define Q8_TARGET_DOT __attribute__((target("dotprod")))
+#else
+#define Q8_TARGET_DOT __attribute__((target("arch=armv8.2-a+dotprod")))
+#endif
+
+/* 16 int32 accumulators -> 16 uint8, the rule of Docs/Numerics.md, bit-exact. */
+Q8_INLINE uint8x16_t q8_requantize16(const int32x4_t acc[4], const int32_t *multiplier, const int32_t *shift, int32x4_t zp) {
+    int32x4_t r[4];
+    for (int q = 0; q < 4; q++) {
+        const int32x4_t m = vld1q_s32(multiplier + 4 * q);
+        const int32x4_t ns = vnegq_s32(vld1q_s32(shift + 4 * q));
+        /* |acc * m| < 2^62; srshl adds 2^(shift-1) and shifts right (exact, no overflow). */
+        const int64x2_t lo = vrshlq_s64(vmull_s32(vget_low_s32(acc[q]), vget_low_s32(m)), vmovl_s32(vget_low_s32(ns)));
+        const int64x2_t hi = vrshlq_s64(vmull_high_s32(acc[q], m), vmovl_high_s32(ns));
+        /* |result| < 2^30: the low halves are the values. */
+        const int32x4_t v = vuzp1q_s32(vreinterpretq_s32_s64(lo), vreinterpretq_s32_s64(hi));
+        r[q] = vmaxq_s32(vaddq_s32(v, zp), zp);
+    }
+    /* values in [zp, 2^30]: saturating narrows clamp to 255. */
+    const int16x8_t h0 = vcombine_s16(vqmovn_s32(r[0]), vqmovn_s32(r[1]));
+    const int16x8_t h1 = vcombine_s16(vqmovn_s32(r[2]), vqmovn_s32(r[3]));
+    return vcombine_u8(vqmovun_s16(h0), vqmovun_s16(h1));
+}
+
+/* 4 activation bytes, flipped to int8 (a ^ 0x80 = a - 128) and repeated over the vector. */
+Q8_INLINE int8x16_t q8_load4_flip(const uint8_t *p) {
+    uint32_t t;
+    memcpy(&t, p, 4);
+    return vreinterpretq_s8_u32(vdupq_n_u32(t ^ 0x80808080u));
+}
+
+/* A conv3x3 call's 16-output block: its weights, the accumulators' start values (outputs
+ * 4q..4q+3 in init[q]) and its requantization constants. */
+typedef struct {
+    const int8_t *weights;
+    int32x4_t init[4];
+    const int32_t *multiplier, *shift;
+    int32x4_t zero_point;
+    int n; /* channels < outputs */
+} q8_neon_block;
+
+/*
+ * Prepares block `ob` of a call: init[q] = bias + 128 * sum_k w[o][k] for outputs 4q..4q+3 (the
+ * correction above). ADD16(s, w) adds 16 weight bytes (outputs 4q..4q+3 x 4 k) into one int32
+ * lane per output, with the kernel's own instructions (a macro, so that it expands inside the
+ * kernel's target attribute).
+ */
+#define Q8_NEON_PREPARE_BLOCK(block, p, ob, ADD16)                                                               \
+    do {                                                                                                         \
+        const int groups_ = 9 * (p)->cin / 4;                                                                    \
+        (block)->weights = (p)->weights + (size_t)(ob) * groups_ * 64;                                           \
+        int32x4_t sums_[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};                   \
+        for (int g_ = 0; g_ < groups_; g_++) {                                                                   \
+            _Pragma("GCC unroll 4") for (int q_ = 0; q_ < 4; q_++)                                               \
+                sums_[q_] = ADD16(sums_[q_], vld1q_s8((block)->weights + (size_t)g_ * 64 + 16 * q_));            \
+        }                                                                                                        \
+        _Pragma("GCC unroll 4") for (int q_ = 0; q_ < 4; q_++)                                                   \
+            (block)->init[q_] = vaddq_s32(vld1q_s32((p)->bias + 16 * (ob) + 4 * q_), vshlq_n_s32(sums_[q_], 7)); \
+        (block)->multiplier = (p)->multiplier + 16 * (ob);                                                       \
+        (block)->shift = (p)->shift + 16 * (ob);                                                                 \
+        (block)->zero_point = vdupq_n_s32((p)->output_zero_point);                                               \
+        (block)->n = q8_block_channels((p)->outputs, ob);                                                        \
+    } while (0)
+
+/* Requantizes one pixel's 16 channels (acc: outputs 4q..4q+3 in acc[q]) and stores the first n
+ * (a block's channels < outputs; the rest untouched). */
+Q8_INLINE void q8_store_pixel(uint8_t *out, const int32x4_t acc[4], const q8_neon_block *b) {
+    const uint8x16_t v = q8_requantize16(acc, b->multiplier, b->shift, b->zero_point);
+    const int n = b->n;
+    if (n == 16) {
+        vst1q_u8(out, v);
+    } else {
+        uint8_t tmp[16];
+        vst1q_u8(tmp, v);
+        memcpy(out, tmp, (size_t)n);
+    }
+}
+
+/* Linear: bias + acc (outputs 4q..4q+3 in acc[q]; wrapping like every lane, the true sum fits
+ * int32) of block `block`, stored for the outputs in [output_begin, output_end). */
+Q8_INLINE void q8_neon_linear_store(const q8_linear_params *p, const int32x4_t acc[4], int block, int output_begin,
+                                    int output_end) {
+    int32_t sums[16];
+    for (int q = 0; q < 4; q++) vst1q_s32(sums + 4 * q, vaddq_s32(vld1q_s32(p->bias + 16 * block + 4 * q), acc[q]));
+    q8_linear_store_block(p->accumulators, sums, block, output_begin, output_end);
+}
+
+#endif

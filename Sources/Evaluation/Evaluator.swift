@@ -44,7 +44,7 @@ public struct Evaluator {
 
     /// - Parameters:
     ///   - network: the weights' graph as loaded (torchvision's, unfused).
-    ///   - threads: `ThreadCount.range` (1...256), checked by `Int8Network`.
+    ///   - threads: `ThreadCount.range` (1...256), checked by `Int8Model` and `ExecutionContext`.
     ///   - environment: `VGG_KERNELS` restricts the int8 kernel choice, as for vgg-run.
     /// - Throws: `EvaluationError` when the blob was not compiled from these weights
     ///   (`BlobFile.checkMatches`); `RuntimeError` for a bad kernel list or thread count.

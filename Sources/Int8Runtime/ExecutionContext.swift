@@ -22,8 +22,8 @@ public final class ExecutionContext {
     private let arenas: [UnsafeMutableRawPointer]
     private let workspace: Workspace
 
-    /// - Parameter threads: 1...256.
-    /// - Throws: `RuntimeError` for a thread count outside 1...256.
+    /// - Parameter threads: threads inside each layer, `ThreadCount.range`.
+    /// - Throws: `RuntimeError` for a thread count outside `ThreadCount.range`.
     public init(model: Int8Model, threads: Int) throws(RuntimeError) {
         try RuntimeError.checkThreads(threads)
         self.model = model

@@ -36,9 +36,9 @@ public final class Int8Model: Sendable {
     /// Plans the network for the blob's input size (its crop).
     /// - Parameters:
     ///   - kernels: the allowed kernels, best first (`Kernel.allowed(environment:)`).
-    ///   - threads: threads for the work done at load (Winograd weight transforms), 1...256.
+    ///   - threads: threads for the work done at load (Winograd weight transforms), `ThreadCount.range`.
     /// - Throws: `RuntimeError` when the layer chain does not fit together (a blob the reader
-    ///   accepted always does), or `threads` is outside 1...256. A layer none of `kernels` accepts
+    ///   accepted always does), or `threads` is outside `ThreadCount.range`. A layer none of `kernels` accepts
     ///   (a pair-bounded-only list and an unflagged layer) is an error naming the layer.
     public init(blob: BlobFile, kernels: [Kernel], threads: Int = 1) throws(RuntimeError) {
         try RuntimeError.checkThreads(threads)

@@ -1,4 +1,5 @@
 import CInt8Kernels
+import QuantCore
 
 /// One entry of the C kernel list (`CInt8Kernels/kernel_list.c`): for one instruction set, a direct
 /// conv3x3 and a linear kernel, or (a Winograd entry) only a Winograd F(2x2, 3x3) or F(4x4, 3x3)
@@ -151,11 +152,8 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 
-    /// Thread counts the runtime accepts.
-    public static let threadRange = 1...256
-
-    /// Throws unless `threads` is in `threadRange`.
-    public static func checkThreads(_ threads: Int) throws(RuntimeError) {
-        guard threadRange.contains(threads) else { throw RuntimeError("threads must be 1...256, got \(threads)") }
+    /// Throws unless `threads` is in `ThreadCount.range` (1...256).
+    static func checkThreads(_ threads: Int) throws(RuntimeError) {
+        if let problem = ThreadCount.problem(threads) { throw RuntimeError(problem) }
     }
 }

@@ -72,6 +72,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 
+        // Benchmarks (`swift run -c release blob-bench`; never part of swift test): the blob format's timings.
+        .executableTarget(name: "blob-bench", dependencies: ["Int8Blob", "QuantCore"], path: "Benchmarks/blob",
+                          exclude: ["README.md"]),
+
         // Tests. TestSupport: seeded generator, random quantized layers and expectThrows, shared by the bundles.
         .target(name: "TestSupport", dependencies: ["QuantCore"], path: "Tests/TestSupport"),
         .testTarget(name: "QuantCoreTests", dependencies: ["TestSupport", "QuantCore"]),

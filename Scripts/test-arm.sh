@@ -7,8 +7,9 @@
 #
 # Environment: CC_AARCH64 (default aarch64-linux-gnu-gcc; clang works too:
 #   CC_AARCH64="/opt/swift/usr/bin/clang --target=aarch64-linux-gnu"),
-#   QEMU_AARCH64 (default qemu-aarch64), ARM_TEST_SEED (default: random, printed),
-#   ARM_TEST_ARGS (extra driver arguments, e.g. --quick or --require-cases).
+#   QEMU_AARCH64 (default qemu-aarch64), VGG_TEST_SEED (the seed of every random test, Swift's
+#   too; default: random, printed), ARM_TEST_ARGS (extra driver arguments, e.g. --quick or
+#   --require-cases).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -41,7 +42,8 @@ echo "== build: $CC_AARCH64 -O2 -static -> $OUT/kernel_test (${#sources[@]} file
         -o "$OUT/kernel_test" Tests/KernelDriver/kernel_test.c "${sources[@]}" -lm
 }
 
-seed=${ARM_TEST_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}
+seed=${VGG_TEST_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}
+echo "test-arm: VGG_TEST_SEED=$seed"
 args=(--seed "$seed")
 if [ -f "$CASES" ]; then
     args+=(--cases "$CASES")
@@ -70,6 +72,6 @@ for cpu_expect in cortex-a53:neon cortex-a76:neondot max:neondot; do
 done
 
 echo
-echo "== test-arm summary (seed $seed)"
+echo "== test-arm summary (VGG_TEST_SEED=$seed)"
 printf '  %s\n' "${summary[@]}"
 exit $status

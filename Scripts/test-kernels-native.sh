@@ -7,8 +7,9 @@
 # by the Swift test KernelCaseFileTests). Kernels this CPU lacks are listed as not run.
 #
 # Environment: KERNELS_CC (default cc; /opt/swift/usr/bin/clang, the package's compiler, works
-#   too), KERNELS_SEED (default: random, printed), KERNELS_ARGS (extra driver arguments, e.g.
-#   --require-cases or --quick), KERNELS_CFLAGS (extra flags, e.g. "-fsanitize=address,undefined").
+#   too), VGG_TEST_SEED (the seed of every random test, Swift's too; default: random, printed),
+#   KERNELS_ARGS (extra driver arguments, e.g. --require-cases or --quick), KERNELS_CFLAGS (extra
+#   flags, e.g. "-fsanitize=address,undefined").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,7 +26,8 @@ echo "== build: $CC ${flags[*]} -> $OUT/kernel_test (${#sources[@]} files of $K 
 # shellcheck disable=SC2086  # CC may carry flags
 $CC "${flags[@]}" -I "$K/include" -I "$K" -o "$OUT/kernel_test" Tests/KernelDriver/kernel_test.c "${sources[@]}" -lm
 
-seed=${KERNELS_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}
+seed=${VGG_TEST_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}
+echo "test-kernels-native: VGG_TEST_SEED=$seed"
 args=(--seed "$seed")
 if [ -f "$CASES" ]; then
     args+=(--cases "$CASES")
@@ -40,5 +42,5 @@ echo "== $OUT/kernel_test ${args[*]}"
 status=0
 "$OUT/kernel_test" "${args[@]}" || status=1
 echo
-echo "== test-kernels-native summary (seed $seed, $CC, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //')): $([ $status = 0 ] && echo ok || echo FAILED)"
+echo "== test-kernels-native summary (VGG_TEST_SEED=$seed, $CC, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //')): $([ $status = 0 ] && echo ok || echo FAILED)"
 exit $status

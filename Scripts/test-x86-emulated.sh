@@ -12,10 +12,10 @@
 # Tests/X86Emulated/shim_check.c.
 #
 # Environment: X86_EMU_CC (default cc; /opt/swift/usr/bin/clang works too; no -m flags),
-#   X86_EMU_SEED (default: random, printed), X86_EMU_ARGS (extra driver arguments, e.g.
-#   --require-cases or --quick), X86_EMU_KERNEL_DIR (default Sources/CInt8Kernels/x86: the
-#   directory of the four kernel files and the dot4 template they include, to test a modified
-#   copy elsewhere).
+#   VGG_TEST_SEED (the seed of every random test, Swift's too; default: random, printed),
+#   X86_EMU_ARGS (extra driver arguments, e.g. --require-cases or --quick), X86_EMU_KERNEL_DIR
+#   (default Sources/CInt8Kernels/x86: the directory of the four kernel files and the dot4
+#   template they include, to test a modified copy elsewhere).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -62,7 +62,8 @@ echo
 echo "== emulation self-check"
 "$OUT/shim_check"
 
-seed=${X86_EMU_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}
+seed=${VGG_TEST_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}
+echo "test-x86-emulated: VGG_TEST_SEED=$seed"
 args=(--expect avx512vnni --seed "$seed")
 if [ -f "$CASES" ]; then
     args+=(--cases "$CASES")
@@ -79,5 +80,5 @@ status=0
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 
 echo
-echo "== test-x86-emulated summary (seed $seed, SIMDe $simde, $CC): $([ $status = 0 ] && echo ok || echo FAILED) in $((ms / 1000)).$((ms % 1000 / 100)) s"
+echo "== test-x86-emulated summary (VGG_TEST_SEED=$seed, SIMDe $simde, $CC): $([ $status = 0 ] && echo ok || echo FAILED) in $((ms / 1000)).$((ms % 1000 / 100)) s"
 exit $status

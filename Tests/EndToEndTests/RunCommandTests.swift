@@ -166,16 +166,59 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
     try run.run([blob, "--logits-out", unwritable, heldout[0]]).expectCleanFailure("no-such-folder")
 }
 
-/// vgg-run is the on-device side: no BLAS, no checkpoint or hashing code in its binary.
-@Test func theRuntimeLinksNoBLASAndNoCompilerCode() throws {
+/// The modules of the offline world (Package.swift): none of their code may be in vgg-run.
+private let offlineModules: Set = ["TorchCheckpoint", "StrictJSON", "VGGModel", "FloatEngine", "Quantizer", "Evaluation"]
+
+/// Symbols of OpenBLAS (its CBLAS and Fortran interfaces) and of OpenSSL's libcrypto (the
+/// checkpoint hash check).
+private func isBLASOrCrypto(_ symbol: String) -> Bool {
+    ["cblas_", "openblas_", "sgemm_", "EVP_"].contains { symbol.hasPrefix($0) }
+}
+
+/// Every symbol name in a tool the tests built (`nm`: a statically linked library's code shows
+/// as defined symbols, a shared library's functions as undefined ones; `ldd` sees only the
+/// shared libraries), without ELF version suffixes (`@GLIBC_2.2.5`).
+private func symbols(of tool: String) throws -> Set<String> {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-    process.arguments = [Tool.productsDirectory.appendingPathComponent("vgg-run").path]
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["nm", Tool.productsDirectory.appendingPathComponent(tool).path]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
-    let libraries = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    #expect(libraries.contains("libpng"), "ldd output: \(libraries)")
-    #expect(!libraries.contains("openblas") && !libraries.contains("blas") && !libraries.contains("libcrypto"), "\(libraries)")
+    #expect(process.terminationStatus == 0, "nm \(tool) exited with \(process.terminationStatus)")
+    return Set(text.split(separator: "\n").compactMap { line in
+        line.split(separator: " ").last.map { String($0.prefix { $0 != "@" }) }
+    })
+}
+
+/// The first name in a mangled Swift symbol: `$s`, then the name after its length. For a
+/// function, a type or its metadata that is the module it belongs to
+/// (`$s11Int8Runtime6KernelV4nameSSvg` is Int8Runtime's `Kernel.name` getter); a few symbols
+/// start with another name (`$s7Element...`, an associated type), which never names a module of
+/// this package. Nil for C symbols and `$sS...` (the standard library's short forms).
+private func swiftModule(of symbol: String) -> String? {
+    guard symbol.hasPrefix("$s") else { return nil }
+    let rest = symbol.dropFirst(2)
+    let digits = rest.prefix { $0.isASCII && $0.isNumber }
+    guard let length = Int(digits), length > 0 else { return nil }
+    let name = rest.dropFirst(digits.count).prefix(length)
+    return name.count == length ? String(name) : nil
+}
+
+/// vgg-run is the on-device side: no BLAS, no libcrypto and no code of the offline modules in
+/// the binary the tests built, read by symbol. The same reading of vgg-quantize finds all of
+/// them, and of vgg-run finds Int8Runtime and libpng, so the check can fail.
+@Test func theRuntimeLinksNoBLASAndNoCompilerCode() throws {
+    let runtime = try symbols(of: "vgg-run")
+    let runtimeModules = Set(runtime.compactMap(swiftModule(of:)))
+    #expect(runtimeModules.contains("Int8Runtime"), "modules in vgg-run: \(runtimeModules.sorted())")
+    #expect(runtime.contains("png_create_read_struct"))
+    #expect(runtimeModules.isDisjoint(with: offlineModules), "offline modules in vgg-run: \(runtimeModules.intersection(offlineModules).sorted())")
+    #expect(!runtime.contains(where: isBLASOrCrypto), "\(runtime.filter(isBLASOrCrypto).sorted())")
+
+    let compiler = try symbols(of: "vgg-quantize")
+    #expect(offlineModules.isSubset(of: compiler.compactMap(swiftModule(of:))))
+    #expect(compiler.contains("cblas_sgemm") && compiler.contains("EVP_Digest"))
 }

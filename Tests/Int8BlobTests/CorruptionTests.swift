@@ -84,13 +84,10 @@ import Testing
         #expect(BlobBytes.problem(bytes) == "file has \(bytes.count) bytes, header says 64 (extra bytes at the end)")
     }
 
-    /// Random multi-byte damage at a printed seed (`INT8BLOB_FUZZ_SEED` reproduces a run),
+    /// Random multi-byte damage at a printed seed (`VGG_TEST_SEED` reproduces a run),
     /// with and without data verification: one-line errors or a blob whose model decodes.
     @Test func randomDamageNeverCrashes() {
-        let seed = ProcessInfo.processInfo.environment["INT8BLOB_FUZZ_SEED"].flatMap { UInt64($0) }
-            ?? UInt64.random(in: 0 ... UInt64.max)
-        print("randomDamageNeverCrashes: INT8BLOB_FUZZ_SEED=\(seed)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64(seed: testSeed("randomDamageNeverCrashes"))
         for _ in 0 ..< 2000 {
             var bytes = Self.golden
             for _ in 0 ..< Int.random(in: 1 ... 4, using: &generator) {

@@ -1,12 +1,13 @@
 import Foundation
 import QuantCore
+import TestSupport
 import Testing
 @testable import Int8Blob
 
 /// encode -> decode gives the model back exactly; the bytes are deterministic and aligned.
 @Suite struct RoundTripTests {
     @Test func decodeGivesTheModelBack() throws {
-        let model = TinyModel.make(seed: TinyModel.testSeed("decodeGivesTheModelBack"))
+        let model = TinyModel.make(seed: testSeed("decodeGivesTheModelBack"))
         let bytes = try BlobWriter.encode(model)
         let blob = try BlobFile(bytes: bytes, name: "tiny.vq8")
         #expect(blob.model() == model)
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func encodingIsDeterministic() throws {
-        let seed = TinyModel.testSeed("encodingIsDeterministic")
+        let seed = testSeed("encodingIsDeterministic")
         let first = try BlobWriter.encode(TinyModel.make(seed: seed))
         let second = try BlobWriter.encode(TinyModel.make(seed: seed))
         #expect(first == second)
@@ -36,7 +37,7 @@ import Testing
     /// Every array starts at a multiple of 64 (in the file and in memory) and is followed by
     /// zeros up to the next multiple of 64, so kernels may read whole 64-byte blocks.
     @Test func arraysAreAlignedAndZeroPadded() throws {
-        let bytes = try BlobWriter.encode(TinyModel.make(seed: TinyModel.testSeed("arraysAreAlignedAndZeroPadded")))
+        let bytes = try BlobWriter.encode(TinyModel.make(seed: testSeed("arraysAreAlignedAndZeroPadded")))
         #expect(bytes.count % 64 == 0)
         let blob = try BlobFile(bytes: bytes, name: "tiny.vq8")
         var arrayCount = 0
@@ -60,7 +61,7 @@ import Testing
 
     /// The runtime's views show the same values as the model.
     @Test func viewsMatchTheModel() throws {
-        let model = TinyModel.make(seed: TinyModel.testSeed("viewsMatchTheModel"))
+        let model = TinyModel.make(seed: testSeed("viewsMatchTheModel"))
         let blob = try BlobFile(bytes: BlobWriter.encode(model), name: "tiny.vq8")
         #expect(blob.layers.map(\.kind) == [.convolution, .maxPool, .convolution, .adaptiveAveragePool, .linear, .logits])
         for (layer, source) in zip(blob.layers, model.layers) {
@@ -90,7 +91,7 @@ import Testing
 
     /// The mmap path: write atomically, map, read back.
     @Test func writeThenMap() throws {
-        let model = TinyModel.make(seed: TinyModel.testSeed("writeThenMap"))
+        let model = TinyModel.make(seed: testSeed("writeThenMap"))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("Int8BlobTests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,4 +1,3 @@
-import Foundation
 import QuantCore
 import TestSupport
 
@@ -48,13 +47,5 @@ enum TinyModel {
                     requantization: RandomLayers.requantization(hidden, output: hiddenOutput), quantization: hiddenOutput))),
                 .linear(QuantizedLinear(weights: logits, output: .logits)),
             ])
-    }
-
-    /// A random model seed: `INT8BLOB_TEST_SEED` when set, else fresh; printed so a failure can be reproduced.
-    static func testSeed(_ test: String) -> UInt64 {
-        let seed = ProcessInfo.processInfo.environment["INT8BLOB_TEST_SEED"].flatMap { UInt64($0) }
-            ?? UInt64.random(in: 0 ... UInt64.max)
-        print("\(test): INT8BLOB_TEST_SEED=\(seed)")
-        return seed
     }
 }

@@ -27,10 +27,10 @@ private let boundaryAccumulators: [Int32] = [
     }
 }
 
+/// 200,000 random accumulators, multipliers and shifts; the same draws every run unless
+/// `VGG_TEST_SEED` is set (it replays or varies them).
 @Test func applyEqualsTheOracleOnSeededRandomInputs() {
-    let seed = UInt64(ProcessInfo.processInfo.environment["QUANTCORE_SEED"] ?? "") ?? 20261127
-    print("RequantizationTests seed \(seed) (QUANTCORE_SEED reproduces)")
-    var generator = SplitMix64(seed: seed)
+    var generator = SplitMix64(seed: testSeed("applyEqualsTheOracleOnSeededRandomInputs", fallback: 20261127))
     for _ in 0..<200_000 {
         let acc = Int32(truncatingIfNeeded: generator.next())
         let multiplier = Int32(truncatingIfNeeded: generator.next() >> 33)  // [0, 2^31)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Quantizer
 
@@ -9,7 +10,7 @@ import Testing
     }
 
     @Test func minmaxIsTheExactMaximum() throws {
-        var random = CalibrationRandom(test: "minmaxIsTheExactMaximum", fallback: 0x5EED_0101)
+        var random = SplitMix64(seed: testSeed("minmaxIsTheExactMaximum", fallback: 0x5EED_0101))
         let values: [Float] = (0..<50_000).map { _ in Float(random.exponential(scale: 0.37)) }
         var observer = ActivationObserver()
         observer.observe(values)
@@ -24,7 +25,7 @@ import Testing
     /// Histogram percentiles land within one bin of the samples' own order statistic, and
     /// within one bin plus 5 sampling standard deviations of the analytic quantile.
     @Test func percentileOfUniformAndExponentialSamples() throws {
-        var random = CalibrationRandom(test: "percentileOfUniformAndExponentialSamples", fallback: 0x5EED_0102)
+        var random = SplitMix64(seed: testSeed("percentileOfUniformAndExponentialSamples", fallback: 0x5EED_0102))
         let count = 400_000
         let uniform: [Float] = (0..<count).map { _ in Float(random.unit() * 10) }
         let exponential: [Float] = (0..<count).map { _ in Float(random.exponential(scale: 1)) }
@@ -90,7 +91,7 @@ import Testing
     }
 
     /// A ReLU-like tensor: 40% zeros, half-Laplace bulk (scale 1), `outliers` values in [50, 100].
-    static func outlierSamples(_ random: inout CalibrationRandom, count: Int, outliers: Int) -> [Float] {
+    static func outlierSamples(_ random: inout SplitMix64, count: Int, outliers: Int) -> [Float] {
         var values: [Float] = (0..<count).map { _ in random.unit() < 0.4 ? 0 : Float(random.exponential(scale: 1)) }
         for index in 0..<outliers { values[index * (count / outliers)] = Float(50 + random.unit() * 50) }
         return values
@@ -100,7 +101,7 @@ import Testing
     /// and so does mse: clipping 20 values by ~80 costs more squared error (20 * 80^2 / 200,000
     /// = 0.64) than the finer rounding saves (at most 100^2 / (12 * 255^2) = 0.013 per value).
     @Test func entropyClipsRareOutliersWhereMinmaxAndMSEKeepThem() throws {
-        var random = CalibrationRandom(test: "entropyClipsRareOutliersWhereMinmaxAndMSEKeepThem", fallback: 0x5EED_0103)
+        var random = SplitMix64(seed: testSeed("entropyClipsRareOutliersWhereMinmaxAndMSEKeepThem", fallback: 0x5EED_0103))
         let values = Self.outlierSamples(&random, count: 200_000, outliers: 20)
         var observer = ActivationObserver()
         observer.observe(values)
@@ -117,7 +118,7 @@ import Testing
     /// One outlier in 1.5 million values: rare enough that mse clips it too, down to about
     /// max / (1 + 0.6 * 1.5e6 / 780,300) = max / 2.15 (Docs/Calibration.md: mse's lower bound).
     @Test func entropyAndMSEClipAnOutlierInMillions() throws {
-        var random = CalibrationRandom(test: "entropyAndMSEClipAnOutlierInMillions", fallback: 0x5EED_0108)
+        var random = SplitMix64(seed: testSeed("entropyAndMSEClipAnOutlierInMillions", fallback: 0x5EED_0108))
         let values = Self.outlierSamples(&random, count: 1_500_000, outliers: 1)
         var observer = ActivationObserver()
         observer.observe(values)
@@ -133,7 +134,7 @@ import Testing
 
     /// Without outliers, clipping only costs: entropy and mse keep (nearly) the whole range.
     @Test func uniformValuesAreBarelyClipped() throws {
-        var random = CalibrationRandom(test: "uniformValuesAreBarelyClipped", fallback: 0x5EED_0104)
+        var random = SplitMix64(seed: testSeed("uniformValuesAreBarelyClipped", fallback: 0x5EED_0104))
         let values: [Float] = (0..<100_000).map { _ in Float(random.unit()) }
         var observer = ActivationObserver()
         observer.observe(values)
@@ -146,7 +147,7 @@ import Testing
     /// lies well inside the range): the mse clip is (nearly) the best of 80 candidate clips and
     /// of minmax when the error is measured by quantizing and dequantizing the samples themselves.
     @Test func mseClipMinimizesMeasuredQuantizationError() throws {
-        var random = CalibrationRandom(test: "mseClipMinimizesMeasuredQuantizationError", fallback: 0x5EED_0105)
+        var random = SplitMix64(seed: testSeed("mseClipMinimizesMeasuredQuantizationError", fallback: 0x5EED_0105))
         let values: [Float] = (0..<1_000_000).map { _ in random.unit() < 0.3 ? 0 : Float(exp(1.2 * random.normal())) }
         var observer = ActivationObserver()
         observer.observe(values)
@@ -167,7 +168,7 @@ import Testing
 
     /// Signed tensors: standard normal samples plus four outliers at +-40 (kept by mse, as above).
     @Test func signedRangesOfANormalTensor() throws {
-        var random = CalibrationRandom(test: "signedRangesOfANormalTensor", fallback: 0x5EED_0106)
+        var random = SplitMix64(seed: testSeed("signedRangesOfANormalTensor", fallback: 0x5EED_0106))
         var values: [Float] = (0..<100_000).map { _ in Float(random.normal()) }
         values[0] = 40
         values[1] = -40
@@ -188,7 +189,7 @@ import Testing
     /// values): the mse range is (nearly) the best of 80 shrink factors of [min, max], measured
     /// on the samples.
     @Test func mseRangeMinimizesMeasuredQuantizationError() throws {
-        var random = CalibrationRandom(test: "mseRangeMinimizesMeasuredQuantizationError", fallback: 0x5EED_0109)
+        var random = SplitMix64(seed: testSeed("mseRangeMinimizesMeasuredQuantizationError", fallback: 0x5EED_0109))
         let values: [Float] = (0..<1_000_000).map { _ in
             let magnitude = exp(1.2 * random.normal())
             return Float(random.unit() < 0.7 ? magnitude : -magnitude)
@@ -220,7 +221,7 @@ import Testing
 
     /// Same values, different batches: every method gives the same bits.
     @Test func methodsAreDeterministicAcrossBatchSplits() throws {
-        var random = CalibrationRandom(test: "methodsAreDeterministicAcrossBatchSplits", fallback: 0x5EED_0107)
+        var random = SplitMix64(seed: testSeed("methodsAreDeterministicAcrossBatchSplits", fallback: 0x5EED_0107))
         let values = Self.outlierSamples(&random, count: 40_000, outliers: 20)
         var whole = ActivationObserver()
         whole.observe(values)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Quantizer
 
@@ -47,7 +48,7 @@ import Testing
     /// batches, the reversed order and merges of partial observers give the same observer, and
     /// that observer equals direct binning of every value at the final width.
     @Test func rebinningIsIndependentOfBatchesOrderAndMerging() {
-        var random = CalibrationRandom(test: "rebinningIsIndependentOfBatchesOrderAndMerging", fallback: 0x5EED_0001)
+        var random = SplitMix64(seed: testSeed("rebinningIsIndependentOfBatchesOrderAndMerging", fallback: 0x5EED_0001))
         let values: [Float] = (0..<30_000).map { index in
             let growth = pow(1.0006, Double(index))    // max grows ~ 6.6e7 times over the sequence
             let x = random.exponential(scale: growth)
@@ -139,7 +140,7 @@ import Testing
 
     /// The histogram's expected error tracks the error measured on the samples themselves.
     @Test func expectedErrorTracksMeasuredError() {
-        var random = CalibrationRandom(test: "expectedErrorTracksMeasuredError", fallback: 0x5EED_0002)
+        var random = SplitMix64(seed: testSeed("expectedErrorTracksMeasuredError", fallback: 0x5EED_0002))
         let values: [Float] = (0..<100_000).map { _ in Float(random.exponential(scale: 1)) }
         var observer = ActivationObserver()
         observer.observe(values)

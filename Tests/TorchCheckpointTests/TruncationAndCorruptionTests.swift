@@ -23,7 +23,7 @@ import TestSupport
 
     /// A safetensors header key holding a byte that is not UTF-8, or a raw control character
     /// (inside "format"): one clear error. (Swift 6.0.3's Foundation traps on both instead of
-    /// throwing; the random test below found them, TORCHCHECKPOINT_FUZZ_SEED=11165416238297211625.)
+    /// throwing; the random test below found them, VGG_TEST_SEED=11165416238297211625.)
     @Test(arguments: [(UInt8(0xFF), "safetensors header: JSON text is not valid UTF-8"),
                       (UInt8(0x1C), "safetensors header: JSON string at byte 17 holds control character 0x1C at byte 19")])
     func safetensorsHeaderStringsFoundationTrapsOn(byte: UInt8, message: String) throws {
@@ -38,13 +38,9 @@ import TestSupport
         #expect(loadError(url)?.hasSuffix(message) == true, "\(loadError(url) ?? "loaded")")
     }
 
-    /// Random byte changes at a seed printed by the test; set TORCHCHECKPOINT_FUZZ_SEED to
-    /// reproduce a run.
+    /// Random byte changes at a seed printed by the test; set VGG_TEST_SEED to reproduce a run.
     @Test func randomByteChangesNeverCrash() throws {
-        let seed = ProcessInfo.processInfo.environment["TORCHCHECKPOINT_FUZZ_SEED"].flatMap(UInt64.init)
-            ?? UInt64.random(in: 0...UInt64.max)
-        print("randomByteChangesNeverCrash: TORCHCHECKPOINT_FUZZ_SEED=\(seed)")
-        var generator = SplitMix64(seed: seed)
+        var generator = SplitMix64(seed: testSeed("randomByteChangesNeverCrash"))
         let directory = try FixtureFiles.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for file in Self.validFiles {

@@ -4,7 +4,7 @@
 // Two worlds, kept apart by module boundaries (see Docs/Architecture.md):
 //   offline (float allowed): TorchCheckpoint, VGGModel, FloatEngine, Quantizer, Evaluation,
 //     vgg-quantize
-//   on-device (integer only, no BLAS): CInt8Kernels, Int8Runtime, vgg-run; imports nothing offline.
+//   on-device (integer only, no BLAS): CInt8Kernels, Int8Runtime, VGGInt8Runtime (the library), vgg-run; imports nothing offline.
 // Shared: Imaging (decoding and the preprocessing that turns pixels into the network's input,
 // floats at the boundary only), QuantCore and Int8Blob (the int8 model and its file), NPY,
 // AtomicFile, Classification, CommandLineSupport.
@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .executable(name: "vgg-quantize", targets: ["vgg-quantize"]),
         .executable(name: "vgg-run", targets: ["vgg-run"]),
+        // The runtime as a Swift library: open a blob, make contexts, classify (Docs/Embedding.md).
+        .library(name: "VGGInt8Runtime", targets: ["VGGInt8Runtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,8 +51,11 @@ let package = Package(
         // On-device world: the int8 executor and its reference kernels (the spec).
         .target(name: "CInt8Kernels", exclude: ["README.md"]),
         .target(name: "Int8Runtime", dependencies: ["QuantCore", "Int8Blob", "CInt8Kernels"], exclude: ["README.md"]),
+        // On-device world: the library an application embeds (model, contexts, images and frames in,
+        // classes out); vgg-run is built on it.
+        .target(name: "VGGInt8Runtime", dependencies: ["Int8Runtime", "Int8Blob", "Imaging", "QuantCore"], exclude: ["README.md"]),
         .executableTarget(name: "vgg-run", dependencies: [
-            "Int8Runtime", "Int8Blob", "Imaging", "NPY", "AtomicFile", "Classification", "CommandLineSupport",
+            "VGGInt8Runtime", "Int8Runtime", "NPY", "AtomicFile", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 
@@ -91,6 +96,6 @@ let package = Package(
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "VGGModel", "NPY", "TorchCheckpoint"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Imaging"]),
         // The two executables are built for the tests to run; no file imports them.
-        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY", "VGGInt8Runtime"]),
     ]
 )

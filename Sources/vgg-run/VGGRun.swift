@@ -3,10 +3,9 @@ import AtomicFile
 import Classification
 import CommandLineSupport
 import Foundation
-import Imaging
-import Int8Blob
 import Int8Runtime
 import NPY
+import VGGInt8Runtime
 
 /// `vgg-run model.vq8 IMAGE...`: the on-device runtime. Links no BLAS and no compiler code.
 @main
@@ -54,18 +53,13 @@ struct VGGRun: ParsableCommand {
     func run() throws {
         let loadStart = DispatchTime.now().uptimeNanoseconds
         let kernels = try Kernel.allowed(environment: ProcessInfo.processInfo.environment)
-        let file = try BlobFile(contentsOf: URL(fileURLWithPath: blob))
-        let model = try Int8Model(blob: file, kernels: kernels, threads: threads)
-        let network = try ExecutionContext(model: model, threads: threads)
+        let classifier = try Classifier(path: blob, kernels: kernels, threads: threads)
+        let context = try classifier.makeContext(threads: threads)
         let loadMs = milliseconds(since: loadStart)
 
-        let spec = file.input
-        let preprocessing = Preprocessing(spec)
-        func preprocessed(_ path: String) throws -> [Float] {
-            preprocessing(try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path)))
-        }
         if let benchmark {
-            let report = Benchmark.run(network, input: try preprocessed(images[0]), runs: benchmark, loadMs: loadMs)
+            let report = Benchmark.run(context.execution, input: try classifier.preprocess(imageAt: images[0]), runs: benchmark,
+                                       loadMs: loadMs)
             print(json ? try report.jsonText() : report.text)
             return
         }
@@ -74,26 +68,26 @@ struct VGGRun: ParsableCommand {
         var logits: [[Float]] = []
         var runNanoseconds: UInt64 = 0
         for path in images {
-            let input = try preprocessed(path)
+            let input = try classifier.preprocess(imageAt: path)
             let start = DispatchTime.now().uptimeNanoseconds
-            logits.append(network.logits(preprocessed: input))
+            logits.append(try context.classify(preprocessed: input).logits)
             runNanoseconds += DispatchTime.now().uptimeNanoseconds - start
         }
         let runMs = Double(runNanoseconds) / 1e6
         if let logitsOut {
-            let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, model.classCount])
+            let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, classifier.classCount])
             try AtomicFile.write(array.npyBytes, to: URL(fileURLWithPath: logitsOut))
         }
-        let results = zip(images, logits).map { ImageResult(file: $0, logits: $1, top: top, classNames: file.labels) }
+        let results = zip(images, logits).map { ImageResult(file: $0, logits: $1, top: top, classNames: classifier.labels) }
         if json {
-            let report = RunReport(arch: file.arch, classes: model.classCount, kernel: model.kernelSummary, threads: threads,
+            let report = RunReport(arch: classifier.arch, classes: classifier.classCount, kernel: classifier.kernelSummary, threads: threads,
                                    loadMs: loadMs, runMs: runMs, images: results)
             print(try report.jsonText())
         } else {
             for result in results { print(result.text) }
         }
-        FileHandle.standardError.write(Data(("\(file.arch) int8: \(images.count) image(s) in \(String(format: "%.1f", runMs)) ms, "
-            + "load \(String(format: "%.1f", loadMs)) ms, kernel \(model.kernelSummary), \(threads) thread(s)\n").utf8))
+        FileHandle.standardError.write(Data(("\(classifier.arch) int8: \(images.count) image(s) in \(String(format: "%.1f", runMs)) ms, "
+            + "load \(String(format: "%.1f", loadMs)) ms, kernel \(classifier.kernelSummary), \(threads) thread(s)\n").utf8))
     }
 }
 

@@ -4,7 +4,8 @@
 // Two worlds, kept apart by module boundaries (see Docs/Architecture.md):
 //   offline (float allowed): TorchCheckpoint, VGGModel, FloatEngine, Quantizer, Evaluation,
 //     vgg-quantize
-//   on-device (integer only, no BLAS): CInt8Kernels, Int8Runtime, VGGInt8Runtime (the library), vgg-run; imports nothing offline.
+//   on-device (integer only, no BLAS): CInt8Kernels, Int8Runtime, VGGInt8Runtime (the library), CVGGInt8API and
+//     VGGInt8C (the C library), vgg-run; imports nothing offline.
 // Shared: Imaging (decoding and the preprocessing that turns pixels into the network's input,
 // floats at the boundary only), QuantCore and Int8Blob (the int8 model and its file), NPY,
 // AtomicFile, Classification, CommandLineSupport.
@@ -17,6 +18,10 @@ let package = Package(
         .executable(name: "vgg-run", targets: ["vgg-run"]),
         // The runtime as a Swift library: open a blob, make contexts, classify (Docs/Embedding.md).
         .library(name: "VGGInt8Runtime", targets: ["VGGInt8Runtime"]),
+        // The runtime as a C library (include/vgg_int8.h): `make lib` links these with the Swift
+        // runtime inside and only the vgg_* symbols exported (Scripts/build-lib.sh).
+        .library(name: "vgg_int8", type: .dynamic, targets: ["VGGInt8C"]),
+        .library(name: "vgg_int8_static", type: .static, targets: ["VGGInt8C"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,6 +59,10 @@ let package = Package(
         // On-device world: the library an application embeds (model, contexts, images and frames in,
         // classes out); vgg-run is built on it.
         .target(name: "VGGInt8Runtime", dependencies: ["Int8Runtime", "Int8Blob", "Imaging", "QuantCore"], exclude: ["README.md"]),
+        // On-device world: the C API. CVGGInt8API: the public header (include/vgg_int8.h, linked in)
+        // and the C half (thread-local messages); VGGInt8C: the functions, exported from Swift.
+        .target(name: "CVGGInt8API"),
+        .target(name: "VGGInt8C", dependencies: ["CVGGInt8API", "VGGInt8Runtime"], exclude: ["README.md"]),
         .executableTarget(name: "vgg-run", dependencies: [
             "VGGInt8Runtime", "Int8Runtime", "NPY", "AtomicFile", "Classification", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

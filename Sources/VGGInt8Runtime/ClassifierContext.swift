@@ -43,12 +43,15 @@ public final class ClassifierContext {
 
     /// Classifies a raw 8-bit frame, e.g. from a camera: `height` rows of `width` pixels of 3 bytes
     /// in `format` order, row r starting at byte `r * rowStride` of `bytes`.
-    /// - Throws: `ClassifierError.invalidInput` for an empty frame, a stride below `3 * width`, or
-    ///   a buffer shorter than the frame.
+    /// The frame is resized and center-cropped as the blob says, like a decoded file.
+    /// - Throws: `ClassifierError.invalidInput` for a frame smaller than the model's input
+    ///   (`inputSpec.cropWidth` x `cropHeight`: most likely wrong dimensions), a stride below
+    ///   `3 * width`, or a buffer shorter than the frame.
     public func classify(frame bytes: UnsafeRawBufferPointer, width: Int, height: Int, rowStride: Int,
                          format: PixelFormat = .rgb) throws(ClassifierError) -> Classification {
-        guard width >= 1 && height >= 1 else {
-            throw ClassifierError(.invalidInput, "frame: \(width)x\(height) pixels, needs at least 1x1")
+        let spec = classifier.inputSpec
+        guard width >= spec.cropWidth && height >= spec.cropHeight else {
+            throw ClassifierError(.invalidInput, "frame: \(width)x\(height) pixels is smaller than the model's \(spec.cropWidth)x\(spec.cropHeight) input")
         }
         guard rowStride >= 3 * width else {
             throw ClassifierError(.invalidInput, "frame: row stride \(rowStride) is less than 3 bytes x \(width) pixels")
@@ -109,6 +112,13 @@ public struct Classification: Sendable, Equatable {
     /// One per class, in label order.
     public let logits: [Float]
     let labels: [String]
+
+    /// A result from logits and the model's labels (`Classifier.labels`), one per logit.
+    public init(logits: [Float], labels: [String]) {
+        precondition(logits.count == labels.count, "\(logits.count) logits for \(labels.count) labels")
+        self.logits = logits
+        self.labels = labels
+    }
 
     /// One class of `top(_:)`.
     public struct Entry: Sendable, Equatable {

@@ -89,12 +89,14 @@ import VGGInt8Runtime
         #expect(kind { try context.classify(imageAt: Self.fixtures.appendingPathComponent("images/empty.png").path) } == .invalidImage)
         #expect(kind { try context.classify(preprocessed: [0, 1, 2]) } == .invalidInput)
         #expect(kind { try context.classify(quantized: [1, 2, 3]) } == .invalidInput)
-        let bytes = [UInt8](repeating: 7, count: 30)
+        // The digits model takes 32x32: a frame must be at least that.
+        let bytes = [UInt8](repeating: 7, count: 100 * 32 + 96)
         #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 0, height: 1, rowStride: 0) } } == .invalidInput)
-        #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 4, height: 2, rowStride: 11) } } == .invalidInput)
-        #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 4, height: 3, rowStride: 12) } } == .invalidInput)
-        // 4x2 with stride 12 needs 24 of the 30 bytes: fine.
-        #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 4, height: 2, rowStride: 12) } } == nil)
+        #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 31, height: 33, rowStride: 93) } } == .invalidInput)
+        #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 32, height: 32, rowStride: 95) } } == .invalidInput)
+        #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 32, height: 34, rowStride: 100) } } == .invalidInput)
+        // 32x33 with stride 100 needs 32 x 100 + 96 bytes, all of them: fine.
+        #expect(kind { try bytes.withUnsafeBytes { try context.classify(frame: $0, width: 32, height: 33, rowStride: 100) } } == nil)
     }
 
     /// One classifier, a context per thread, 4 threads at once: each gets the lone context's logits.

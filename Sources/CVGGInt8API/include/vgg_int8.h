@@ -1,0 +1,1 @@
+../../../include/vgg_int8.h

@@ -7,7 +7,7 @@ APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 DEMO_OUT := out/demo
 
-.PHONY: all deps build test test-arm cross-aarch64 test-aarch64 dist test-dist demo bench-peak fixtures clean
+.PHONY: all deps build lib test test-c-api test-arm cross-aarch64 test-aarch64 dist test-dist demo bench-peak fixtures clean
 
 all: build
 
@@ -29,6 +29,11 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+## lib: the C library for this machine into .build/lib/: include/vgg_int8.h, libvgg_int8.so (the Swift
+## runtime inside, only vgg_* exported), libvgg_int8.a, pkg-config files (Docs/Embedding.md)
+lib: deps
+	Scripts/build-lib.sh
+
 ## test: unit, fixture and end-to-end tests; the C kernels natively, the ARM kernels and the whole aarch64 vgg-run under qemu;
 ## the apt-swiftlang build in a Debian 13 root; the dist archives
 # Tests run optimized (the reference executor and calibration are slow unoptimized), in their own
@@ -47,11 +52,19 @@ test: deps
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) KERNELS_ARGS=--require-cases Scripts/test-kernels-native.sh
+	Scripts/test-c-api.sh
 	Scripts/cross-aarch64.sh build
 	Scripts/test-aarch64-e2e.sh
 	Scripts/test-debian13-swift.sh
 	Scripts/dist.sh
 	Scripts/test-dist.sh
+
+## test-c-api: make lib, then the C example against vgg-run, the C API on 4 pthreads under ASan and UBSan,
+## the Python module (python/)
+test-c-api: deps
+	$(SWIFT) build $(TEST_FLAGS) --product vgg-quantize
+	$(SWIFT) build $(TEST_FLAGS) --product vgg-run
+	Scripts/test-c-api.sh
 
 ## test-arm: the ARM kernels under qemu-aarch64 (cortex-a53, cortex-a76, max) against the Swift reference
 test-arm: deps

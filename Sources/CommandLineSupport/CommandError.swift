@@ -22,7 +22,8 @@ extension ParsableCommand {
             guard code != .success else { exit(withError: error) }
             let message = message(for: error).split(whereSeparator: \.isNewline)
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
-            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            // (an ExitCode thrown after the command reported its own failures carries no message)
+            if !message.isEmpty { FileHandle.standardError.write(Data("Error: \(message)\n".utf8)) }
             Foundation.exit(code.rawValue)
         }
     }

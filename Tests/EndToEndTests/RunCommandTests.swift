@@ -152,15 +152,19 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
 
 @Test func badImagesAndOptionsAreOneLineErrors() throws {
     let blob = Blobs.digitsBlob.path
-    let broken = Blobs.directory.appendingPathComponent("broken.png")
-    try Data("not a png".utf8).write(to: broken)
-    try run.run([blob, broken.path]).expectCleanFailure("broken.png")
-    try run.run([blob, Blobs.directory.appendingPathComponent("missing.jpg").path]).expectCleanFailure("missing.jpg")
+    // (a bad image among others: ThroughputCommandTests)
     try run.run([blob, "--threads", "0", heldout[0]]).expectCleanFailure("--threads")
     try run.run([blob, "--threads", "100000", heldout[0]]).expectCleanFailure("--threads")
     try run.run([blob, "--threads", "many", heldout[0]]).expectCleanFailure("many")
     try run.run([blob, "--benchmark", "0", heldout[0]]).expectCleanFailure("--benchmark")
     try run.run([blob]).expectCleanFailure("no images")
+    try run.run([blob, "--jobs", "0", heldout[0]]).expectCleanFailure("--jobs")
+    try run.run([blob, "--jobs", "257", heldout[0]]).expectCleanFailure("--jobs")
+    try run.run([blob, "--list", Blobs.directory.appendingPathComponent("no-list.txt").path]).expectCleanFailure("no-list.txt")
+    let emptyFolder = Blobs.directory.appendingPathComponent("empty-folder-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: emptyFolder, withIntermediateDirectories: true)
+    try run.run([blob, emptyFolder.path]).expectCleanFailure(emptyFolder.lastPathComponent, "no .png")
+    try run.run([blob, "--list", "-"], input: "\n\n").expectCleanFailure("standard input is empty")
     try run.run([blob, heldout[0]], environment: ["VGG_KERNELS": "sse9"]).expectCleanFailure("VGG_KERNELS", "sse9")
     let unwritable = Blobs.directory.appendingPathComponent("no-such-folder/logits.npy").path
     try run.run([blob, "--logits-out", unwritable, heldout[0]]).expectCleanFailure("no-such-folder")

@@ -10,8 +10,20 @@
 #   vgg_int8.pc, vgg_int8-static.pc   pkg-config files for the two (absolute paths to .build/lib)
 #
 #   Scripts/build-lib.sh [OUT]      (default .build/lib; SWIFT=... picks the swift)
+#   Scripts/build-lib.sh --map FILE  only write the version script (Scripts/cross-aarch64.sh uses it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The version script: export exactly the header's functions; everything else, the Swift runtime
+# included, stays local, so a program with its own Swift runtime or a second copy cannot clash.
+write_map() {
+    local abi=$1 functions
+    functions=$(grep -oE '\bvgg_[a-z0-9_]+\(' include/vgg_int8.h | tr -d '(' | sort -u)
+    { echo "VGG_INT8_$abi {"; echo "  global:"; for f in $functions; do echo "    $f;"; done; echo "  local: *;"; echo "};"; } > "$2"
+}
+header_abi() { sed -n 's/^#define VGG_INT8_ABI_VERSION \([0-9][0-9]*\)$/\1/p' include/vgg_int8.h; }
+if [ "${1:-}" = --map ]; then write_map "$(header_abi)" "$2"; exit 0; fi
+
 SWIFT=${SWIFT:-swift}
 OUT=${1:-.build/lib}
 SCRATCH=.build/lib-scratch     # its own: -static-stdlib would rebuild the plain release build
@@ -21,15 +33,10 @@ fail() { echo "build-lib: $*" >&2; exit 1; }
 
 mkdir -p "$OUT/include"
 OUT=$(cd "$OUT" && pwd)
-ABI=$(sed -n 's/^#define VGG_INT8_ABI_VERSION \([0-9][0-9]*\)$/\1/p' $HEADER)
+ABI=$(header_abi)
 [ -n "$ABI" ] || fail "no VGG_INT8_ABI_VERSION in $HEADER"
 VERSION=$(cat VERSION)
-
-# Export exactly the header's functions (a version script; everything else, the Swift runtime
-# included, stays local, so a program with its own Swift runtime or a second copy cannot clash).
-FUNCTIONS=$(grep -oE '\bvgg_[a-z0-9_]+\(' $HEADER | tr -d '(' | sort -u)
-{ echo "VGG_INT8_$ABI {"; echo "  global:"; for f in $FUNCTIONS; do echo "    $f;"; done; echo "  local: *;"; echo "};"; } \
-    > "$OUT/vgg_int8.map"
+write_map "$ABI" "$OUT/vgg_int8.map"
 
 FLAGS=(-c release --scratch-path "$SCRATCH" -Xswiftc -static-stdlib
        -Xlinker --version-script="$OUT/vgg_int8.map" -Xlinker -soname=libvgg_int8.so.$ABI)

@@ -4,7 +4,8 @@
 # static executable, which runs on any aarch64 Linux.
 #
 #   Scripts/cross-aarch64.sh setup    make the toolchain (once per machine; later runs reuse it)
-#   Scripts/cross-aarch64.sh build    setup, then build vgg-run into .build/aarch64/
+#   Scripts/cross-aarch64.sh build    setup, then build vgg-run into .build/aarch64/ and the C library
+#                                     (libvgg_int8.so, .a, the header) into .build/aarch64/lib/
 #   Scripts/cross-aarch64.sh sysroot  print the aarch64 sysroot (its arm64 packages' licences: dist.sh)
 #   Scripts/cross-aarch64.sh root     print the trixie root (swiftlang's copyright, the arm64 .debs)
 #   Scripts/cross-aarch64.sh swift-version   print the cross compiler's version
@@ -37,6 +38,8 @@ SYSROOT=$ROOT$SYSROOT_IN                  # as this machine sees it
 SDK_NAME=debian13-aarch64
 TRIPLE=aarch64-unknown-linux-gnu
 SCRATCH=.build/aarch64                    # inside the clone
+LIB_SCRATCH=.build/aarch64-lib-scratch    # the C library's build (-static-stdlib)
+LIB_OUT=.build/aarch64/lib                # the C library as `make lib` lays it out
 SUITE=trixie
 
 # The compiler and what the manifest link needs, inside the trixie root (amd64); the -dev packages
@@ -123,7 +126,7 @@ install_compiler() {
 
 make_sysroot() {
     # (the stamp: the layout's version and the package list)
-    [ "$(cat "$SYSROOT/.vgg-sysroot-ready" 2>/dev/null)" = "2 ${TARGET_PACKAGES[*]}" ] && return
+    [ "$(cat "$SYSROOT/.vgg-sysroot-ready" 2>/dev/null)" = "3 ${TARGET_PACKAGES[*]}" ] && return
     step "sysroot: ${#TARGET_PACKAGES[@]} arm64 packages of $SUITE into $SYSROOT"
     in_root "dpkg --add-architecture arm64 && apt-get update -qq" || fail "could not read $SUITE's arm64 package lists"
     mkdir -p "$ROOT/opt/arm64-debs"
@@ -166,11 +169,14 @@ make_sysroot() {
     grep -v -- '^-licu' "$SYSROOT/$lnk" > "$CACHE/static-executable-args.lnk"
     cp "$CACHE/static-executable-args.lnk" "$SYSROOT/$lnk"
     cp "$CACHE/static-executable-args.lnk" "$SYSROOT/usr/libexec/swift/lib/swift/linux/static-executable-args.lnk"
+    # The C library's .so with the Swift runtime inside (-static-stdlib): the driver reads
+    # static-stdlib-args.lnk from lib/swift too.
+    cp "$SYSROOT/usr/libexec/swift/lib/swift_static/linux/static-stdlib-args.lnk" "$SYSROOT/usr/libexec/swift/lib/swift/linux/"
     # The Swift driver reads an SDKSettings.json of every SDK it is given and warns on each file
     # when there is none or it lacks a version.
     echo '{"Version": "13.0", "CanonicalName": "debian13-aarch64", "DisplayName": "Debian 13 aarch64"}' > "$SYSROOT/SDKSettings.json"
     write_sdk
-    echo "2 ${TARGET_PACKAGES[*]}" > "$SYSROOT/.vgg-sysroot-ready"
+    echo "3 ${TARGET_PACKAGES[*]}" > "$SYSROOT/.vgg-sysroot-ready"
 }
 
 # A Swift SDK bundle (SwiftPM's --swift-sdks-path/--swift-sdk): the sysroot, the stdlib inside
@@ -233,8 +239,36 @@ build() {
         || fail "the aarch64 build failed (above)"
     local bin=$SCRATCH/$TRIPLE/release/vgg-run
     [ -x "$bin" ] || fail "no binary at $bin after the build"
+    # The C library (as `make lib` on the host): the Swift runtime linked into the .so, only the
+    # header's functions exported; and the static archive. Own scratch: -static-stdlib.
+    # (-fPIC: SwiftPM compiles C for this target without it, which a shared object cannot take;
+    # -l_FoundationICU ...: Foundation's own libraries, which this driver does not add; -z defs: no symbol left undefined.)
+    local abi; abi=$(sed -n 's/^#define VGG_INT8_ABI_VERSION \([0-9][0-9]*\)$/\1/p' include/vgg_int8.h)
+    mkdir -p "$LIB_OUT/include"
+    Scripts/build-lib.sh --map "$LIB_OUT/vgg_int8.map"
+    step "swift build -c release --product vgg_int8, vgg_int8_static --swift-sdk $SDK_NAME -static-stdlib (scratch $LIB_SCRATCH)"
+    for product in vgg_int8 vgg_int8_static; do
+        in_root "cd /src && swift build -c release --product $product --scratch-path $LIB_SCRATCH \
+            --swift-sdks-path /opt/swift-sdks --swift-sdk $SDK_NAME -Xswiftc -static-stdlib \
+            -Xcc -fPIC -Xlinker -L$SYSROOT_IN/usr/libexec/swift/lib/swift_static/linux -Xlinker -l_FoundationICU -Xlinker -l_FoundationCollections -Xlinker -l_FoundationCShims -Xlinker -lCoreFoundation -Xlinker -z -Xlinker defs \
+            -Xlinker --version-script=/src/$LIB_OUT/vgg_int8.map -Xlinker -soname=libvgg_int8.so.$abi 2>&1 \
+            | grep -v -e 'unused during compilation: .-pie.' -e 'warning: the use of .mktemp.'; exit \${PIPESTATUS[0]}" \
+            || fail "the aarch64 library build failed (above)"
+    done
+    local built=$LIB_SCRATCH/$TRIPLE/release
+    [ -f "$built/libvgg_int8.so" ] && [ -f "$built/libvgg_int8_static.a" ] || fail "no libraries in $built after the build"
+    cp include/vgg_int8.h "$LIB_OUT/include/"
+    # (strip: the Swift runtime's symbol tables, as on the host; the dynamic symbols stay)
+    if command -v aarch64-linux-gnu-strip > /dev/null; then
+        aarch64-linux-gnu-strip --strip-unneeded -o "$LIB_OUT/libvgg_int8.so.$abi" "$built/libvgg_int8.so"
+    else
+        cp "$built/libvgg_int8.so" "$LIB_OUT/libvgg_int8.so.$abi"
+    fi
+    ln -sf "libvgg_int8.so.$abi" "$LIB_OUT/libvgg_int8.so"
+    cp "$built/libvgg_int8_static.a" "$LIB_OUT/libvgg_int8.a"
+    step "$LIB_OUT: libvgg_int8.so.$abi ($(du -m "$LIB_OUT/libvgg_int8.so.$abi" | cut -f1) MB), libvgg_int8.a ($(du -m "$LIB_OUT/libvgg_int8.a" | cut -f1) MB)"
     # run through sudo: leave the build folder to the user who owns the clone
-    if [ -n "${SUDO_UID:-}" ]; then chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$SCRATCH"; fi
+    if [ -n "${SUDO_UID:-}" ]; then chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$SCRATCH" "$LIB_SCRATCH"; fi
     step "$bin: $(file -b "$bin" | cut -d, -f1-2)"
 }
 

@@ -9,6 +9,8 @@
 #     (ARMv8.0, no dot product), neondot on cortex-a76 and max;
 #   - --benchmark with --json reports a median and every layer;
 # that the cross-build stops with one line naming what it could not get when no mirror answers;
+# that the aarch64 C library gives the same printout through examples/c/classify.c and passes
+# Tests/CAPI/capi_test.c on cortex-a53 and cortex-a76;
 # and, once per CPU, that a truncated blob, a corrupt blob and undecodable images give the same
 # one-line error and exit status as on x86, and that VGG_KERNELS naming a kernel the CPU lacks
 # is one line naming what it has.
@@ -141,6 +143,8 @@ EOF
         x86_status=0; "$X86_BIN/vgg-run" $case > /dev/null 2> $OUT/bad.x86.err || x86_status=$?
         # shellcheck disable=SC2086
         arm_status=0; arm "$cpu" $case > /dev/null 2> $OUT/bad.arm.err || arm_status=$?
+        # (a bad image is its own line, then the run's summary, whose timings differ: dropped)
+        for machine in x86 arm; do sed -i '/ int8: [0-9]* image(s) in /d' $OUT/bad.$machine.err; done
         lines=$(wc -l < $OUT/bad.arm.err)
         if [ "$arm_status" = "$x86_status" ] && [ "$arm_status" != 0 ] && [ "$arm_status" -lt 128 ] && [ "$lines" = 1 ] \
                 && cmp -s $OUT/bad.x86.err $OUT/bad.arm.err; then pass
@@ -163,6 +167,36 @@ EOF
         else fail "$cpu VGG_KERNELS=neon: logits differ or the run failed"; fi
     fi
 done
+
+# The C library (.build/aarch64/lib, cross-built with vgg-run): examples/c/classify.c prints what
+# x86 vgg-run prints; Tests/CAPI/capi_test.c (4 pthreads, a busy context, every bad-input status)
+# passes. Both built with the cross gcc, run with the Debian 13 sysroot's glibc and libraries.
+LIB=${ARM_LIB:-.build/aarch64/lib}
+SYSROOT=$(Scripts/cross-aarch64.sh sysroot 2>/dev/null || true)
+CROSS_CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
+if [ ! -f "$LIB/libvgg_int8.so" ] || [ ! -d "$SYSROOT" ]; then
+    fail "no aarch64 C library in $LIB or no sysroot (Scripts/cross-aarch64.sh build makes both)"
+else
+    # (the library's own dependencies are the sysroot's, resolved at run time)
+    for program in examples/c/classify.c Tests/CAPI/capi_test.c; do
+        name=$(basename $program .c)
+        "$CROSS_CC" -std=c11 -O2 -Wall -I "$LIB/include" $program -L "$LIB" -lvgg_int8 -lpthread -Wl,--allow-shlib-undefined \
+            -o $OUT/$name.arm 2> $OUT/$name.cc.err || fail "$CROSS_CC $program: $(head -3 $OUT/$name.cc.err)"
+    done
+    arm_c() { local cpu=$1; shift; "$QEMU" -cpu "$cpu" -L "$SYSROOT" -E LD_LIBRARY_PATH="$PWD/$LIB" "$@"; }
+    # shellcheck disable=SC2086
+    "$X86_BIN/vgg-run" $OUT/digits.vq8 --threads 1 ${images[digits]} $F/images/chelsea.jpg > $OUT/c.x86.txt 2> /dev/null
+    for cpu in cortex-a53 cortex-a76; do
+        # shellcheck disable=SC2086
+        if arm_c $cpu $OUT/classify.arm $OUT/digits.vq8 ${images[digits]} $F/images/chelsea.jpg > $OUT/c.$cpu.txt 2> $OUT/c.err \
+                && cmp -s $OUT/c.$cpu.txt $OUT/c.x86.txt; then pass; echo "  C library on $cpu: examples/c/classify.c prints what x86 vgg-run prints"
+        else fail "C library on $cpu: classify differs from x86 vgg-run or failed: $(head -2 $OUT/c.err)"; fi
+        # shellcheck disable=SC2086
+        if arm_c $cpu $OUT/capi_test.arm $OUT/digits.vq8 $OUT/broken.png ${images[digits]} > $OUT/capi.$cpu.txt 2>&1; then
+            pass; echo "  C library on $cpu: $(tail -1 $OUT/capi.$cpu.txt | sed 's/^capi_test: //')"
+        else fail "C library on $cpu: Tests/CAPI/capi_test.c: $(grep FAIL $OUT/capi.$cpu.txt | head -3)"; fi
+    done
+fi
 
 echo
 echo "== test-aarch64-e2e: $(( $(date +%s) - start )) s, qemu $("$QEMU" --version | head -1 | awk '{print $3}'), CPUs $CPUS, threads $THREADS"

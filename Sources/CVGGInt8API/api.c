@@ -7,7 +7,9 @@
 /* Kept equal to the repository's VERSION file (Scripts/test-c-api.sh checks). */
 #define VGG_INT8_VERSION_STRING "0.1.0"
 
-static _Thread_local char last_message[VGG_MESSAGE_CAPACITY];
+/* global-dynamic: the library may be dlopen'ed (Python's ctypes), and the aarch64 cross-build
+ * compiles C without -fPIC, whose default local-exec model cannot link into a shared object. */
+static _Thread_local char last_message[VGG_MESSAGE_CAPACITY] __attribute__((tls_model("global-dynamic")));
 
 uint32_t vgg_abi_version(void) { return VGG_INT8_ABI_VERSION; }
 

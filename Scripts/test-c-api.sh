@@ -71,6 +71,11 @@ else
         || fail "a bad image: stderr '$(cat "$WORK/mixed.err")', $(grep -c '^  ' "$WORK/mixed.txt") result lines"
 fi
 
+# Docs/Embedding.md shows the example: the same text as the file that was just tested.
+awk '/^```c$/ {inside = 1; next} /^```$/ {inside = 0} inside' Docs/Embedding.md > "$WORK/documented.c"
+cmp -s "$WORK/documented.c" examples/c/classify.c && pass "Docs/Embedding.md's C example is examples/c/classify.c" \
+    || fail "Docs/Embedding.md's C example differs from examples/c/classify.c"
+
 # Threads and bad input under the sanitizers.
 $CC -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
     $(pkg-config --cflags vgg_int8) Tests/CAPI/capi_test.c $(pkg-config --libs vgg_int8) -lpthread -o "$WORK/capi_test"

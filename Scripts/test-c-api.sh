@@ -95,12 +95,30 @@ for candidate in python3 "${VGG_NUMPY_PYTHON:-}"; do
 done
 for python in "${pythons[@]}"; do
     [ -x "$python" ] || { fail "no $python"; continue; }
-    if VGG_INT8_LIBRARY="$LIB/libvgg_int8.so" VGG_TEST_BLOB="$WORK/digits.vq8" VGG_RUN="$VGG_RUN" \
-            "$python" python/test_vgg_int8.py > "$WORK/python.txt" 2>&1; then
+    if "$python" python/test_vgg_int8.py --library "$LIB/libvgg_int8.so" --blob "$WORK/digits.vq8" --vgg-run "$VGG_RUN" \
+            > "$WORK/python.txt" 2>&1; then
         pass "python/test_vgg_int8.py with $python ($("$python" --version 2>&1)): $(grep -E '^(OK|Ran)' "$WORK/python.txt" | tr '\n' ' ')"
     else
         cat "$WORK/python.txt" >&2; fail "python/test_vgg_int8.py with $python"
     fi
 done
+
+# The three-line example of Docs/Embedding.md and README.md, run as it stands (the digits blob as
+# model.vq8, a photo as cat.jpg), with the system python3.
+mkdir -p "$WORK/example"
+ln -s "$WORK/digits.vq8" "$WORK/example/model.vq8"
+ln -s "$PWD/Tests/Fixtures/images/chelsea.jpg" "$WORK/example/cat.jpg"
+awk '/^```python$/ {inside = 1; next} /^```$/ {inside = 0} inside' Docs/Embedding.md > "$WORK/example/example.py"
+awk '/^  ```python$/ {inside = 1; next} /^  ```$/ {inside = 0} inside {sub(/^  /, ""); print}' README.md > "$WORK/example/readme.py"
+if ! cmp -s "$WORK/example/example.py" "$WORK/example/readme.py"; then
+    fail "README.md's Python example differs from Docs/Embedding.md's"
+elif [ "$(wc -l < "$WORK/example/example.py")" != 3 ]; then
+    fail "Docs/Embedding.md's Python example is not three lines"
+elif (cd "$WORK/example" && PYTHONPATH="$OLDPWD/python" VGG_INT8_LIBRARY="$LIB/libvgg_int8.so" /usr/bin/python3 example.py > out.txt 2>&1) \
+        && grep -q "TopClass(index=" "$WORK/example/out.txt"; then
+    pass "the three-line Python example runs: $(head -c 100 "$WORK/example/out.txt")..."
+else
+    fail "the three-line Python example: $(cat "$WORK/example/out.txt")"
+fi
 
 [ $failures = 0 ] && echo "test-c-api: all passed" || { echo "test-c-api: $failures failed" >&2; exit 1; }

@@ -27,6 +27,10 @@ private func model(_ handle: OpaquePointer?, _ function: String) -> Result<Model
     return .success(model)
 }
 
+/// A `size_t` capacity as Swift sees it (Int): above Int.max it arrives negative; a buffer that
+/// large holds anything.
+private func capacity(_ count: Int) -> Int { count < 0 ? Int.max : count }
+
 private struct CallFailure: Error {
     let status: vgg_status
     let message: String
@@ -43,7 +47,7 @@ private func openModel(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ function:
         out.pointee = Handles.register(ModelHandle(try load()))
         return VGG_OK
     } catch {
-        return fail(status(of: error), error.description)
+        return fail(status(of: error), "\(function): \(error.description)")
     }
 }
 
@@ -65,6 +69,10 @@ public func vggModelOpenBytes(_ bytes: UnsafeRawPointer?, _ size: Int, _ threads
     guard let bytes else {
         out?.pointee = nil
         return fail(VGG_ERROR_INVALID_ARGUMENT, "vgg_model_open_bytes: the bytes are NULL")
+    }
+    guard size >= 0 else {
+        out?.pointee = nil
+        return fail(VGG_ERROR_INVALID_ARGUMENT, "vgg_model_open_bytes: a size of \(UInt(bitPattern: size)) bytes is larger than memory")
     }
     return openModel(out, "vgg_model_open_bytes") { () throws(ClassifierError) in
         try Classifier(bytes: Array(UnsafeRawBufferPointer(start: bytes, count: size)), name: "blob in memory",
@@ -121,7 +129,7 @@ public func vggContextCreate(_ handle: OpaquePointer?, _ threads: Int32,
             out.pointee = Handles.register(ContextHandle(model: model, context: context))
             return VGG_OK
         } catch {
-            return fail(status(of: error), error.description)
+            return fail(status(of: error), "vgg_context_create: \(error.description)")
         }
     }
 }
@@ -140,7 +148,7 @@ private func classify(_ handle: OpaquePointer?, _ logits: UnsafeMutablePointer<F
     }
     let classes = handle.model.classifier.classCount
     guard let logits else { return fail(VGG_ERROR_INVALID_ARGUMENT, "\(function): the logits buffer is NULL") }
-    guard logitsCount >= classes else {
+    guard capacity(logitsCount) >= classes else {
         return fail(VGG_ERROR_INVALID_INPUT, "\(function): the logits buffer holds \(logitsCount) floats, the model gives \(classes)")
     }
     guard handle.busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
@@ -177,8 +185,11 @@ public func vggClassifyFrame(_ handle: OpaquePointer?, _ pixels: UnsafePointer<U
     default: return fail(VGG_ERROR_INVALID_ARGUMENT, "vgg_classify_frame: pixel format \(format.rawValue) is neither VGG_PIXEL_RGB (0) nor VGG_PIXEL_BGR (1)")
     }
     return classify(handle, logits, logitsCount, "vgg_classify_frame") { (context) throws(ClassifierError) in
-        try context.classify(frame: UnsafeRawBufferPointer(start: pixels, count: size), width: Int(width), height: Int(height),
-                             rowStride: rowStride, format: order)
+        guard rowStride >= 0 else {
+            throw ClassifierError(.invalidInput, "frame: row stride \(UInt(bitPattern: rowStride)) is larger than memory")
+        }
+        return try context.classify(frame: UnsafeRawBufferPointer(start: pixels, count: capacity(size)), width: Int(width),
+                                    height: Int(height), rowStride: rowStride, format: order)
     }
 }
 
@@ -187,7 +198,13 @@ public func vggClassifyPreprocessed(_ handle: OpaquePointer?, _ tensor: UnsafePo
                                     _ logits: UnsafeMutablePointer<Float>?, _ logitsCount: Int) -> vgg_status {
     guard let tensor else { return fail(VGG_ERROR_INVALID_ARGUMENT, "vgg_classify_preprocessed: the tensor is NULL") }
     return classify(handle, logits, logitsCount, "vgg_classify_preprocessed") { (context) throws(ClassifierError) in
-        try context.classify(preprocessed: Array(UnsafeBufferPointer(start: tensor, count: count)))
+        // The count first: never read a float the caller did not say is there.
+        let spec = context.classifier.inputSpec
+        let expected = 3 * spec.cropHeight * spec.cropWidth
+        guard count == expected else {
+            throw ClassifierError(.invalidInput, "preprocessed input: \(UInt(bitPattern: count)) values, the model takes 3x\(spec.cropHeight)x\(spec.cropWidth) = \(expected)")
+        }
+        return try context.classify(preprocessed: Array(UnsafeBufferPointer(start: tensor, count: count)))
     }
 }
 
@@ -206,14 +223,17 @@ public func vggTopK(_ handle: OpaquePointer?, _ logits: UnsafePointer<Float>?, _
         guard let classes else { return fail(VGG_ERROR_INVALID_ARGUMENT, "vgg_top_k: the classes buffer is NULL") }
         guard k >= 1 else { return fail(VGG_ERROR_INVALID_ARGUMENT, "vgg_top_k: k must be at least 1, got \(k)") }
         guard logitsCount == classCount else {
-            return fail(VGG_ERROR_INVALID_INPUT, "vgg_top_k: \(logitsCount) logits, the model has \(classCount) classes")
+            return fail(VGG_ERROR_INVALID_INPUT, "vgg_top_k: \(UInt(bitPattern: logitsCount)) logits, the model has \(classCount) classes")
+        }
+        let values = UnsafeBufferPointer(start: logits, count: classCount)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            return fail(VGG_ERROR_INVALID_INPUT, "vgg_top_k: logit \(bad) is \(values[bad]) (a failed image's row?), top-k needs finite logits")
         }
         let count = min(Int(k), classCount)
-        guard classesCount >= count else {
+        guard capacity(classesCount) >= count else {
             return fail(VGG_ERROR_INVALID_INPUT, "vgg_top_k: the classes buffer holds \(classesCount), top \(k) of \(classCount) needs \(count)")
         }
-        let result = Classification(logits: Array(UnsafeBufferPointer(start: logits, count: classCount)),
-                                    labels: model.classifier.labels)
+        let result = Classification(logits: Array(values), labels: model.classifier.labels)
         for (slot, entry) in result.top(count).enumerated() {
             classes[slot] = vgg_class(index: Int32(entry.index), logit: entry.logit, probability: entry.probability,
                                       label: UnsafePointer(model.labels[entry.index]))

@@ -53,10 +53,18 @@ public final class ClassifierContext {
         guard width >= spec.cropWidth && height >= spec.cropHeight else {
             throw ClassifierError(.invalidInput, "frame: \(width)x\(height) pixels is smaller than the model's \(spec.cropWidth)x\(spec.cropHeight) input")
         }
-        guard rowStride >= 3 * width else {
+        let rowBytes = width.multipliedReportingOverflow(by: 3)
+        guard !rowBytes.overflow, rowStride >= rowBytes.partialValue else {
             throw ClassifierError(.invalidInput, "frame: row stride \(rowStride) is less than 3 bytes x \(width) pixels")
         }
-        let needed = (height - 1) * rowStride + 3 * width
+        // (height - 1) * rowStride + 3 * width, and the decoded copy's width * height * 3, without overflow
+        let rows = (height - 1).multipliedReportingOverflow(by: rowStride)
+        let span = rows.partialValue.addingReportingOverflow(rowBytes.partialValue)
+        let pixelBytes = rowBytes.partialValue.multipliedReportingOverflow(by: height)
+        guard !rows.overflow && !span.overflow && !pixelBytes.overflow else {
+            throw ClassifierError(.invalidInput, "frame: \(width)x\(height) pixels with row stride \(rowStride) is larger than memory")
+        }
+        let needed = span.partialValue
         guard bytes.count >= needed else {
             throw ClassifierError(.invalidInput, "frame: \(bytes.count) bytes, a \(width)x\(height) frame with row stride \(rowStride) needs \(needed)")
         }
@@ -136,10 +144,15 @@ public struct Classification: Sendable, Equatable {
         return exps.map { $0 / sum }
     }
 
-    /// The `k` most probable classes, best first, ties broken by the lower index.
+    /// The `k` most probable classes, best first, ties broken by the lower index (a NaN logit,
+    /// which only a hand-made `Classification` can hold, ranks last).
     public func top(_ k: Int) -> [Entry] {
         let probabilities = probabilities
-        let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
+        let order = logits.indices.sorted { a, b in
+            let (x, y) = (logits[a], logits[b])
+            if x.isNaN != y.isNaN { return y.isNaN }
+            return x != y && !x.isNaN ? x > y : a < b
+        }
         return order.prefix(max(0, k)).map {
             Entry(index: $0, label: labels[$0], probability: probabilities[$0], logit: logits[$0])
         }

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "vgg_int8.h"
@@ -182,7 +183,19 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
                   VGG_ERROR_INVALID_ARGUMENT, "pixel format 7");
     EXPECT_STATUS(vgg_classify_frame(context, NULL, frame_size, w, h, stride, VGG_PIXEL_RGB, logits, n),
                   VGG_ERROR_INVALID_ARGUMENT, "NULL");
+    /* Sizes no buffer has: refused, never an overflow trap. */
+    EXPECT_STATUS(vgg_classify_frame(context, frame, frame_size, w, h, SIZE_MAX / 2, VGG_PIXEL_RGB, logits, n),
+                  VGG_ERROR_INVALID_INPUT, "row stride");
+    EXPECT_STATUS(vgg_classify_frame(context, frame, SIZE_MAX, INT32_MAX, INT32_MAX, (size_t)1 << 40, VGG_PIXEL_RGB, logits, n),
+                  VGG_ERROR_INVALID_INPUT, "larger than memory");
+    EXPECT_STATUS(vgg_model_open_bytes(frame, SIZE_MAX, 1, &m), VGG_ERROR_INVALID_ARGUMENT, "larger than memory");
     free(frame);
+    /* A count in bytes instead of floats: refused before a float is read (ASan sees any over-read). */
+    size_t floats = 3 * (size_t)w * (size_t)h;
+    float *exact = calloc(floats, sizeof(float));
+    EXPECT_STATUS(vgg_classify_preprocessed(context, exact, 4 * floats, logits, n), VGG_ERROR_INVALID_INPUT, "values");
+    CHECK(vgg_classify_preprocessed(context, exact, floats, logits, SIZE_MAX) == VGG_OK, "a logits capacity of SIZE_MAX");
+    free(exact);
 
     /* Top-k. */
     vgg_class classes[4];
@@ -204,6 +217,10 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
     }
     CHECK(sum > 0.999999 && sum < 1.000001, "probabilities sum to 1 (%.9f)", sum);
     free(all);
+    float saved = logits[3];
+    logits[3] = NAN;
+    EXPECT_STATUS(vgg_top_k(model, logits, n, 2, classes, 4, &written), VGG_ERROR_INVALID_INPUT, "logit 3 is");
+    logits[3] = saved;
     const char *label = NULL;
     EXPECT_STATUS(vgg_model_label(model, info.class_count, &label), VGG_ERROR_INVALID_ARGUMENT, "outside");
     EXPECT_STATUS(vgg_model_label(model, -1, &label), VGG_ERROR_INVALID_ARGUMENT, "outside");

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Peer benchmark: our int8 VGG (vgg-quantize + vgg-run) against onnxruntime and OpenVINO.
 
-Optional, never used by `make test`. Needs a Python with torch, torchvision, pillow, numpy,
-onnx, onnxruntime, openvino and nncf, and a release build of the Swift tools
+Optional, never used by `make test`. Needs a Python with torch, pillow, numpy, onnx, onnxruntime,
+openvino and nncf (torchvision if it installs; without it a torch-only copy of its VGG and eval
+transform is used, see "Fallback" below), and a release build of the Swift tools
 (`.build/release/vgg-quantize`, `.build/release/vgg-run`). See README.md next to this file.
 
 From a seed it builds a full-size torchvision VGG with random weights, gives its BatchNorm layers
@@ -16,8 +17,15 @@ and measures, each engine in its own process, interleaved over rounds: latency (
 2 threads), peak RSS, load time, file size; and the fidelity of each int8 engine against its
 own fp32 on held-out photos (top-1 agreement, logits SQNR).
 
-`python compare.py --run-one ENGINE ...` is the per-process runner the driver starts; it imports
-only numpy and the engine's runtime (never torch).
+`--mode throughput` measures images/s instead: batch-1 inference over the held-out photos, J jobs
+x T threads in one process per engine and configuration (ours: `vgg-run --benchmark N --jobs J
+--threads T`; onnxruntime: J Python threads, one InferenceSession each), interleaved over rounds.
+
+`--weights FILE.pth` takes an existing torchvision-style state dict instead of seeded weights;
+`--ours-blob FILE.vq8` an existing blob compiled from those weights instead of running vgg-quantize.
+
+`python compare.py --run-one ENGINE ...` and `--run-throughput ENGINE ...` are the per-process
+runners the driver starts; they import only numpy and the engine's runtime (never torch).
 """
 
 import argparse
@@ -85,6 +93,11 @@ ORT_KINDS = {"QLinearConv": "conv", "Conv": "conv", "FusedConv": "conv", "ConvIn
              "QGemm": "fc", "Gemm": "fc", "FusedGemm": "fc", "MatMul": "fc", "MatMulInteger": "fc", "QLinearMatMul": "fc"}
 OV_KINDS = {"Convolution": "conv", "MaxPool": "pool", "FullyConnected": "fc", "MatMul": "fc"}
 INPUT_NAME = "input"
+# --mode throughput: the engines measured by default, and the configurations (jobs x threads).
+THROUGHPUT_ENGINES = ("ours", "ort-int8", "ort-int8-8bit")
+THROUGHPUT_CONFIGS = "1x1,2x1,1x2"
+# /proc/cpuinfo flags recorded in the reports (the int8 instruction sets the engines may use).
+CPU_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -198,6 +211,64 @@ def run_one(args):
     print(json.dumps(result))
 
 
+def run_throughput(args):
+    """`--run-throughput ENGINE`: J jobs (Python threads) x T threads of an onnxruntime engine, the
+    way `vgg-run --benchmark N --jobs J --threads T` runs ours: each job warms up, then all start
+    together and run N timed batch-1 inferences over the inputs round-robin (job j, run r: input
+    (j + r) mod count); images/s = J x N over the wall time from the start to the last job's end,
+    latency = each run's own time. onnxruntime releases the GIL inside Run. Prints vgg-run's keys."""
+    import resource
+    import threading
+    engine, jobs, runs = args.run_throughput, args.jobs, args.runs
+    if not engine.startswith("ort-"):
+        raise SystemExit(f"--run-throughput: only onnxruntime engines, not {engine}")
+    inputs = [np.ascontiguousarray(image[None], dtype=np.float32) for image in np.load(args.inputs)]
+    # per-job: one InferenceSession per job (nothing shared between the jobs but the process);
+    # shared: one session, Run from every job (thread-safe; one copy of the weights).
+    opened = [open_engine(engine, args.model, args.threads)] * jobs if args.ort_sessions == "shared" else \
+        [open_engine(engine, args.model, args.threads) for _ in range(jobs)]
+    load_ms = sum(o[1] for o in opened[:1 if args.ort_sessions == "shared" else jobs])
+    ready = threading.Barrier(jobs + 1)
+    latencies = [[] for _ in range(jobs)]
+    errors = []
+
+    def job(index):
+        infer = opened[index][0]
+        try:
+            for run in range(args.warmup):
+                infer(inputs[(index + run) % len(inputs)])
+        except Exception as error:  # still meet the others at the barrier
+            errors.append(repr(error))
+        ready.wait()
+        if errors:
+            return
+        own = latencies[index]
+        for run in range(runs):
+            t0 = time.perf_counter_ns()
+            infer(inputs[(index + run) % len(inputs)])
+            own.append((time.perf_counter_ns() - t0) / 1e6)
+
+    workers = [threading.Thread(target=job, args=(j,)) for j in range(jobs)]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    begin = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - begin
+    if errors:
+        raise SystemExit(f"--run-throughput {engine}: {errors[0]}")
+    every = [ms for own in latencies for ms in own]
+    if len(every) != jobs * runs:
+        raise SystemExit(f"--run-throughput {engine}: {len(every)} timed runs, expected {jobs * runs}")
+    print(json.dumps({
+        "engine": engine, "jobs": jobs, "threads": args.threads, "runs_per_job": runs, "warmup": args.warmup,
+        "sessions": args.ort_sessions, "images": len(every), "seconds": seconds, "images_per_s": len(every) / seconds,
+        "latency_ms": {"median": float(np.median(every)), "p90": nearest_rank(every, 0.9), "min": min(every), "max": max(every)},
+        "load_ms": load_ms, "info": opened[0][2],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
 def run_import_only(engine):
     """Baseline: the interpreter with numpy and the engine's runtime imported, no model."""
     import resource
@@ -261,6 +332,25 @@ def cpu_model():
     return platform.processor()
 
 
+def cpu_flags():
+    """Which of CPU_FLAGS /proc/cpuinfo lists for the first CPU: {flag: bool}."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    present = set(line.split(":", 1)[1].split())
+                    return {flag: flag in present for flag in CPU_FLAGS}
+    except OSError:
+        pass
+    return {}
+
+
+def cpu_text():
+    flags = cpu_flags()
+    return (f"{cpu_model()}, {os.cpu_count()} CPUs, flags: "
+            + (", ".join(f"{k} {'yes' if v else 'no'}" for k, v in flags.items()) if flags else "unknown"))
+
+
 def cpu_busy_percent(seconds=2.0):
     """Share of all CPUs busy (not idle, not iowait) over the next `seconds`."""
     def sample():
@@ -274,10 +364,14 @@ def cpu_busy_percent(seconds=2.0):
 
 
 class Paths:
-    def __init__(self, work, arch, seed, ours_target):
-        stem = os.path.join(work, f"{arch}-seed{seed}")
+    def __init__(self, work, arch, seed, ours_target, weights=None, ours_blob=None):
+        if weights:  # named after the weights file: /x/vgg16_bn.pth -> WORK/vgg16_bn-...
+            name = os.path.splitext(os.path.basename(weights))[0]
+            stem = os.path.join(work, name if name.startswith(arch) else f"{arch}-{name}")
+        else:
+            stem = os.path.join(work, f"{arch}-seed{seed}")
         self.stem = stem
-        self.pth = stem + ".pth"
+        self.pth = os.path.abspath(weights) if weights else stem + ".pth"
         self.onnx = stem + "-fp32.onnx"
         self.onnx_pre = stem + "-fp32-pre.onnx"
         self.ort_int8 = stem + "-int8-u8s8-rr.onnx"
@@ -287,7 +381,9 @@ class Paths:
         self.ov_fp32 = stem + "-ov-fp32.xml"
         self.ov_int8 = stem + "-ov-int8.xml"
         self.ov_int8_7bit = stem + "-ov-int8-7bit.xml"
-        self.ours = stem + f"-{ours_target}.vq8"
+        self.ours = os.path.abspath(ours_blob) if ours_blob else stem + f"-{ours_target}.vq8"
+        if ours_blob:  # the logits and eval files of ours below are named after the blob
+            ours_target = os.path.splitext(os.path.basename(ours_blob))[0]
         self.build_json = stem + "-build.json"
         self.bench_input = os.path.join(work, "bench-input.npy")
         self.heldout_dir = os.path.join(work, "heldout")
@@ -311,11 +407,101 @@ class Paths:
 # Preparation (`--stage prepare`, its own process: the only one that imports torch)
 # ----------------------------------------------------------------------------------------------
 
+def have_torchvision():
+    """False if `import torchvision` fails: not installed, or built for another torch."""
+    try:
+        import torchvision  # noqa: F401
+        return True
+    except Exception:
+        return False
+
+
 def eval_transform(arch):
     """torchvision's default eval transform for this arch: Resize(256) bilinear antialiased,
-    CenterCrop(224), to float in [0, 1], Normalize(ImageNet mean, std)."""
+    CenterCrop(224), to float in [0, 1], Normalize(ImageNet mean, std); the fallback's without torchvision."""
+    if not have_torchvision():
+        return fallback_eval_transform
     import torchvision
     return torchvision.models.get_model_weights(arch).IMAGENET1K_V1.transforms()
+
+
+def vgg_model(arch):
+    """torchvision.models.get_model(arch, weights=None); the fallback's VGG without torchvision."""
+    if not have_torchvision():
+        return fallback_vgg(arch)
+    import torchvision
+    return torchvision.models.get_model(arch, weights=None)
+
+
+# Fallback, used only when `import torchvision` fails (e.g. no torchvision wheel for the installed
+# torch): torch-only copies of torchvision's VGG and of its IMAGENET1K_V1 eval transform. The same
+# modules in the same order (features.N, avgpool, classifier.0/3/6), so the state-dict keys match,
+# and the same construction and initialization order, so a seed draws the same weights.
+VGG_CFGS = {"vgg11": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],  # A
+            "vgg13": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],  # B
+            "vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],  # D
+            "vgg19": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+                      512, 512, 512, 512, "M"]}  # E
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def fallback_vgg(arch, num_classes=1000):
+    """torchvision.models.vgg*(weights=None), torch only."""
+    import torch
+    from torch import nn
+
+    layers, channels = [], 3
+    for v in VGG_CFGS[arch.removesuffix("_bn")]:
+        if v == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        else:
+            layers.append(nn.Conv2d(channels, v, kernel_size=3, padding=1))
+            layers += [nn.BatchNorm2d(v), nn.ReLU(inplace=True)] if arch.endswith("_bn") else [nn.ReLU(inplace=True)]
+            channels = v
+
+    class VGG(nn.Module):
+        def __init__(self, features):
+            super().__init__()
+            self.features = features
+            self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+            self.classifier = nn.Sequential(nn.Linear(512 * 7 * 7, 4096), nn.ReLU(True), nn.Dropout(p=0.5),
+                                            nn.Linear(4096, 4096), nn.ReLU(True), nn.Dropout(p=0.5),
+                                            nn.Linear(4096, num_classes))
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                    nn.init.constant_(m.bias, 0)
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+                elif isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, 0, 0.01)
+                    nn.init.constant_(m.bias, 0)
+
+        def forward(self, x):
+            return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+    return VGG(nn.Sequential(*layers))
+
+
+def fallback_eval_transform(image, resize=256, crop=224):
+    """torchvision's ImageClassification(crop_size=224) on a PIL image, torch only: Resize(256)
+    (shorter side 256, longer int(256 * long / short), PIL bilinear, which is antialiased),
+    CenterCrop(224) (offsets int(round((size - 224) / 2))), uint8 -> float / 255, Normalize."""
+    import torch
+    from PIL import Image
+    w, h = image.size
+    short, long = (w, h) if w <= h else (h, w)
+    new_long = int(resize * long / short)
+    size = (resize, new_long) if w <= h else (new_long, resize)  # (width, height)
+    if size != image.size:
+        image = image.resize(size, Image.Resampling.BILINEAR)
+    top, left = int(round((size[1] - crop) / 2.0)), int(round((size[0] - crop) / 2.0))
+    image = image.crop((left, top, left + crop, top + crop))
+    x = torch.from_numpy(np.array(image, dtype=np.uint8)).permute(2, 0, 1).contiguous().to(torch.float32).div_(255)
+    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32)[:, None, None]
+    std = torch.tensor(IMAGENET_STD, dtype=torch.float32)[:, None, None]
+    return x.sub_(mean).div_(std)
 
 
 def load_images(paths, transform):
@@ -359,7 +545,6 @@ def int8_weight_ranges(engine, path):
 
 def prepare(args, paths):
     import torch
-    import torchvision
 
     torch.set_num_threads(args.prepare_threads)
     transform = eval_transform(args.arch)
@@ -369,6 +554,13 @@ def prepare(args, paths):
         with open(paths.build_json) as f:
             build = json.load(f)
     build.setdefault("seconds", {})
+    build["torchvision"] = "torchvision" if have_torchvision() else "fallback (torch-only copy in compare.py)"
+    if args.weights:  # another file than last time under this name: rebuild everything
+        source = {"path": paths.pth, "bytes": os.path.getsize(paths.pth), "mtime_ns": os.stat(paths.pth).st_mtime_ns}
+        if build.get("weights_file") not in (None, source):
+            log(f"[prepare] {paths.pth} changed since the last run: rebuilding")
+            args.rebuild = True
+        build["weights_file"] = source
 
     def save():
         with open(paths.build_json, "w") as f:
@@ -394,14 +586,14 @@ def prepare(args, paths):
 
     def model():
         if "model" not in cache:
-            net = torchvision.models.get_model(args.arch, weights=None)
+            net = vgg_model(args.arch)
             net.load_state_dict(torch.load(paths.pth, map_location="cpu", weights_only=True))
             cache["model"] = net.eval()
         return cache["model"]
 
     def make_weights():
         torch.manual_seed(args.seed)
-        net = torchvision.models.get_model(args.arch, weights=None)
+        net = vgg_model(args.arch)
         for bn in (m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)):
             bn.reset_running_stats()
             bn.momentum = None  # cumulative moving average
@@ -413,7 +605,10 @@ def prepare(args, paths):
         torch.save(net.state_dict(), paths.pth)  # zip container (torch >= 1.6 default)
         cache["model"] = net
 
-    step("weights", [paths.pth], make_weights)
+    if args.weights:
+        log(f"[prepare] weights: {paths.pth} (--weights)")
+    else:
+        step("weights", [paths.pth], make_weights)
 
     def export_onnx():
         x = torch.zeros(1, 3, args.crop, args.crop)
@@ -463,7 +658,7 @@ def prepare(args, paths):
                     break
         onnx.save(model_proto, paths.ort_first7)
 
-    if "ort-int8-8bit" in engines:
+    if "ort-int8-8bit" in engines and args.mode != "throughput":  # a fidelity diagnostic
         step("ort-first-conv-7bit", [paths.ort_first7], first_conv_7bit)
     if "ort-int8-8bit-u8" in engines:
         step("ort-quantize-8bit-u8", [paths.ort_int8_8bit_u8], lambda: ort_quantize(paths.ort_int8_8bit_u8, False, False))
@@ -497,7 +692,9 @@ def prepare(args, paths):
         log("  " + " ".join(cmd))
         subprocess.run(cmd, check=True)
 
-    if "ours" in engines:
+    if "ours" in engines and args.ours_blob:
+        log(f"[prepare] ours-compile: {paths.ours} (--ours-blob)")
+    elif "ours" in engines:
         step("ours-compile", [paths.ours], ours_compile)
 
     # Inputs: the benchmark image and the held-out photos, preprocessed once, identically for all peers.
@@ -542,13 +739,28 @@ def cpu_ticks():
     return total, values[7], total - values[3] - values[4] - values[7]
 
 
-def measure_once(args, engine, threads):
-    paths = args.paths
+def spawn_measured(cmd):
+    """spawn(cmd); returns (stdout, {the child's peak RSS and CPU time, wall time, the hypervisor's
+    steal and the other processes' load while it ran})."""
     ticks = cpu_ticks()
     wall = time.perf_counter()
+    stdout, _, usage = spawn(cmd)
+    total, steal, busy = cpu_ticks()
+    wall = time.perf_counter() - wall
+    stats = {"peak_rss_mb": usage.ru_maxrss / 1024,  # wait4 of this child: KiB on Linux
+             "cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall,
+             "steal_percent": 100.0 * (steal - ticks[1]) / max(1, total - ticks[0])}
+    # CPU time of everything but this child while it ran, as a share of all CPUs: other load.
+    others = (busy - ticks[2]) / os.sysconf("SC_CLK_TCK") - stats["cpu_s"]
+    stats["other_load_percent"] = max(0.0, 100.0 * others / (wall * os.cpu_count()))
+    return stdout, stats
+
+
+def measure_once(args, engine, threads):
+    paths = args.paths
     if engine == "ours":
         cmd = [args.vgg_run, paths.ours, args.image, "--benchmark", str(args.runs), "--json", "--threads", str(threads)]
-        stdout, _, usage = spawn(cmd)
+        stdout, stats = spawn_measured(cmd)
         report = json.loads(stdout)
         result = {k: report[k] for k in ("median_ms", "p90_ms", "min_ms", "load_ms")}
         result["self_peak_rss_mb"] = report["peak_rss_mb"]
@@ -556,16 +768,9 @@ def measure_once(args, engine, threads):
     else:
         cmd = runner_cmd(args, engine, threads,
                          ["--input", paths.bench_input, "--runs", str(args.runs), "--warmup", str(args.warmup)])
-        stdout, _, usage = spawn(cmd)
+        stdout, stats = spawn_measured(cmd)
         result = json.loads(stdout.strip().splitlines()[-1])
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # wait4 of this child: KiB on Linux
-    result["cpu_s"] = usage.ru_utime + usage.ru_stime
-    total, steal, busy = cpu_ticks()
-    wall = time.perf_counter() - wall
-    result["steal_percent"] = 100.0 * (steal - ticks[1]) / max(1, total - ticks[0])
-    # CPU time of everything but this child while it ran, as a share of all CPUs: other load.
-    others = (busy - ticks[2]) / os.sysconf("SC_CLK_TCK") - result["cpu_s"]
-    result["other_load_percent"] = max(0.0, 100.0 * others / (wall * os.cpu_count()))
+    result.update(stats)
     return result
 
 
@@ -581,7 +786,7 @@ def wait_quiet(limit_percent=15.0, patience_s=600):
 
 
 def measure(args):
-    busy = wait_quiet()
+    busy = wait_quiet(patience_s=args.quiet_wait)
     log(f"[measure] CPUs {busy:.0f}% busy in the 2 s before measuring")
     results = {engine: {t: [] for t in args.threads} for engine in args.engines}
     engines = list(args.engines)
@@ -602,6 +807,87 @@ def measure(args):
             _, _, usage = spawn([sys.executable, os.path.abspath(__file__), "--import-only", engine])
             baseline[engine] = usage.ru_maxrss / 1024
     return results, baseline, busy_rounds
+
+
+def ours_accepts_jobs(args):
+    """--mode throughput needs a vgg-run with `--benchmark N --jobs J` (its throughput report)."""
+    help_text = subprocess.run([args.vgg_run, "--help"], capture_output=True, text=True).stdout
+    if "--jobs" not in help_text:
+        raise SystemExit(f"{args.vgg_run} does not accept --jobs (an older build): --mode throughput needs a vgg-run "
+                         f"whose `--benchmark N --jobs J --json` reports throughput; rebuild it (swift build -c release)")
+
+
+def parse_throughput(stdout, engine, jobs, threads, runs):
+    """The JSON of `vgg-run BLOB IMAGE... --benchmark N --jobs J --threads T --json` or of
+    `--run-throughput` (the same keys), checked against what was asked."""
+    text = stdout.strip()
+    try:
+        report = json.loads(text)
+    except ValueError:
+        try:
+            report = json.loads(text.splitlines()[-1])
+        except (ValueError, IndexError):
+            raise SystemExit(f"{engine}: no JSON on stdout:\n{text[-2000:]}")
+    need = ("jobs", "threads", "images", "seconds", "images_per_s", "latency_ms")
+    missing = [k for k in need if k not in report] + [
+        f"latency_ms.{k}" for k in ("median", "p90") if k not in report.get("latency_ms", {})]
+    if missing:
+        raise SystemExit(f"{engine}: the JSON is no throughput report (missing {', '.join(missing)}; keys: "
+                         f"{', '.join(sorted(report))})" + (": vgg-run must print one for `--benchmark N --jobs J "
+                                                           "--json` (an older build prints per-layer times)" if engine == "ours" else ""))
+    if (report["jobs"], report["threads"], report["images"]) != (jobs, threads, jobs * runs):
+        raise SystemExit(f"{engine}: asked for {jobs} job(s) x {threads} thread(s) x {runs} runs, the report has "
+                         f"{report['jobs']} x {report['threads']} and {report['images']} images")
+    latency = report["latency_ms"]
+    info = dict(report.get("info", {}))
+    for key in ("arch", "kernel", "sessions"):
+        if key in report:
+            info[key] = report[key]
+    return {"images_per_s": report["images_per_s"], "seconds": report["seconds"], "images": report["images"],
+            "median_ms": latency["median"], "p90_ms": latency["p90"], "min_ms": latency.get("min"),
+            "max_ms": latency.get("max"), "load_ms": report.get("load_ms"), "self_peak_rss_mb": report.get("peak_rss_mb"),
+            "info": info}
+
+
+def throughput_once(args, engine, jobs, threads):
+    paths = args.paths
+    if engine == "ours":
+        cmd = [args.vgg_run, paths.ours] + args.throughput_images + [
+            "--benchmark", str(args.runs), "--jobs", str(jobs), "--threads", str(threads), "--json"]
+    else:
+        cmd = [sys.executable, os.path.abspath(__file__), "--run-throughput", engine, "--model", paths.model(engine),
+               "--jobs", str(jobs), "--threads", str(threads), "--inputs", paths.heldout_npy, "--runs", str(args.runs),
+               "--warmup", str(args.warmup), "--ort-sessions", args.ort_sessions]
+    stdout, stats = spawn_measured(cmd)
+    result = parse_throughput(stdout, engine, jobs, threads, args.runs)
+    result.update(stats)
+    return result
+
+
+def measure_throughput(args):
+    """Images/s of each engine in each configuration (jobs x threads), one process each, engines
+    interleaved and their order rotated each round, as measure() does for latency."""
+    busy = wait_quiet(patience_s=args.quiet_wait)
+    log(f"[throughput] CPUs {busy:.0f}% busy in the 2 s before measuring")
+    results = {engine: {config_name(c): [] for c in args.configs} for engine in args.engines}
+    engines = list(args.engines)
+    busy_rounds = [busy]
+    for round_index in range(args.rounds):
+        order = engines[round_index % len(engines):] + engines[:round_index % len(engines)]
+        for jobs, threads in args.configs:
+            for engine in order:
+                r = throughput_once(args, engine, jobs, threads)
+                results[engine][config_name((jobs, threads))].append(r)
+                log(f"[throughput] round {round_index + 1}/{args.rounds} {engine:15s} {jobs}x{threads}: "
+                    f"{r['images_per_s']:7.2f} images/s ({r['images']} in {r['seconds']:.1f} s), latency median "
+                    f"{r['median_ms']:7.1f} ms, p90 {r['p90_ms']:7.1f} ms, peak RSS {r['peak_rss_mb']:6.0f} MB, "
+                    f"steal {r['steal_percent']:4.1f}%, other load {r['other_load_percent']:4.1f}%")
+        busy_rounds.append(cpu_busy_percent(1.0))
+    return results, busy_rounds
+
+
+def config_name(config):
+    return f"{config[0]}x{config[1]}"
 
 
 def fidelity(args, build):
@@ -738,17 +1024,82 @@ def range_text(ranges):
     return text
 
 
+def source_text(args):
+    return f"weights {args.paths.pth}" if args.weights else f"seed {args.seed}"
+
+
+def header(args, build, command, say, title=""):
+    say(f"## {args.arch}, {source_text(args)}{title}")
+    say("")
+    say(f"Command: `{command}`")
+    say("")
+    say(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu_text()}; "
+        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in build.get("versions", {}).items())
+        + (f"; model and transform: {build['torchvision']}" if build.get("torchvision") else "") + ".")
+    say("")
+
+
+def report_throughput(args, build, measured, command):
+    results, busy = measured
+    configs = [config_name(c) for c in args.configs]
+    lines = []
+    say = lines.append
+    header(args, build, command, say, ", throughput")
+    ort_how = ("one InferenceSession per job" if args.ort_sessions == "per-job"
+               else "one InferenceSession shared by the jobs") + (
+        f" (intra_op_num_threads=T, inter_op_num_threads=1, sequential; {args.warmup} warm-up runs per job)")
+    say(f"Throughput: batch 1, {args.crop}x{args.crop}, the {len(args.throughput_images)} held-out photos "
+        f"({', '.join(os.path.basename(p) for p in args.throughput_images)}) preprocessed once per process (decoding "
+        f"excluded) and run round-robin (job j, run r: image (j + r) mod {len(args.throughput_images)}). A configuration "
+        f"JxT: J jobs of T threads each in one process; ours `vgg-run BLOB IMAGE... --benchmark {args.runs} --jobs J "
+        f"--threads T --json` (J execution contexts on the one mapped model, 1 warm-up run each), onnxruntime J Python "
+        f"threads, {ort_how}. Each job runs {args.runs} timed images after its warm-up, all jobs started together; "
+        f"images/s = J x {args.runs} / the wall time from the start to the last job's end; latency: each image's own "
+        f"time, over all jobs. {args.rounds} round{'s' if args.rounds != 1 else ''}, one process per engine and configuration, engines interleaved "
+        f"(order rotated each round). images/s: median over rounds [range]; latency: median over rounds of each "
+        f"process's median and p90. CPUs busy before / after each round: {', '.join(f'{b:.0f}%' for b in busy)}.")
+    say("")
+    say("| engine | jobs x threads | images/s [range] | vs 1x1 | latency median ms | latency p90 ms | load ms | "
+        "peak RSS MB | steal % | other load % |")
+    say("|---" * 10 + "|")
+    summary = {}
+    for engine in args.engines:
+        summary[engine] = {}
+        for config in configs:
+            runs = results[engine][config]
+            rates = [r["images_per_s"] for r in runs]
+            summary[engine][config] = med(rates)
+            scale = f"{med(rates) / summary[engine]['1x1']:.2f}x" if "1x1" in summary[engine] else "-"
+            say(f"| {LABELS[engine]} | {config} | **{med(rates):.2f}** [{min(rates):.2f}-{max(rates):.2f}] | {scale} | "
+                f"{med([r['median_ms'] for r in runs]):.1f} | {med([r['p90_ms'] for r in runs]):.1f} | "
+                f"{med([r['load_ms'] for r in runs if r.get('load_ms') is not None] or [0]):.0f} | "
+                f"{max(r['peak_rss_mb'] for r in runs):.0f} | {med([r['steal_percent'] for r in runs]):.1f} | "
+                f"{max(r['other_load_percent'] for r in runs):.1f} |")
+    say("")
+    kernels = sorted(set(r["info"].get("kernel", "") for c in configs for r in results.get("ours", {}).get(c, [])) - {""})
+    if kernels:
+        say(f"Ours: blob `{args.paths.ours}`, kernel {', '.join(kernels)}. Peak RSS: the child's `ru_maxrss` (wait4); "
+            f"load: vgg-run's map + validate + checksum, onnxruntime's `InferenceSession(...)` (summed over the sessions). "
+            f"Steal and other load as in the latency report (both should be near 0).")
+        say("")
+    if "ours" in args.engines and len(args.engines) > 1:
+        say("Ratio of images/s, ours / theirs, per configuration (above 1: ours is faster):")
+        say("")
+        say("| against |" + "".join(f" {c} |" for c in configs))
+        say("|---" * (1 + len(configs)) + "|")
+        for engine in args.engines:
+            if engine != "ours":
+                say(f"| {LABELS[engine]} |" + "".join(
+                    f" {summary['ours'][c] / summary[engine][c]:.2f} |" for c in configs))
+        say("")
+    return "\n".join(lines), summary
+
+
 def report(args, build, measured, fid, prof, peer_prof, command):
     paths = args.paths
     lines = []
     say = lines.append
-    say(f"## {args.arch}, seed {args.seed}")
-    say("")
-    say(f"Command: `{command}`")
-    say("")
-    say(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {cpu_model()}, {os.cpu_count()} CPUs; "
-        f"Python {platform.python_version()}; " + ", ".join(f"{k} {v}" for k, v in build.get("versions", {}).items()) + ".")
-    say("")
+    header(args, build, command, say)
     if measured:
         results, baseline, busy = measured
         threads = list(args.threads)
@@ -810,7 +1161,8 @@ def report(args, build, measured, fid, prof, peer_prof, command):
             say("")
     if fid:
         say(f"Fidelity on {len(build['heldout'])} held-out photos ({', '.join(build['heldout'])}; none is a calibration "
-            f"image), preprocessed once with torchvision's eval transform for the peers and by our Imaging module "
+            f"image), preprocessed once with torchvision's eval transform"
+            f"{'' if build.get('torchvision', 'torchvision') == 'torchvision' else ' (the torch-only copy in compare.py)'} for the peers and by our Imaging module "
             f"(bit-identical to it) for ours. Random weights give nearly uniform logits, so top-1 agreement is noisy: "
             f"**the logits SQNR is the main number**. SQNR = 10 log10(sum ref^2 / sum (ref - int8)^2) over all logits.")
         say("")
@@ -908,10 +1260,20 @@ def main():
     parser.add_argument("--heldout", default=os.path.join(REPO, "Tests", "Fixtures", "images"))
     parser.add_argument("--image", default=os.path.join(REPO, "Tests", "Fixtures", "images", "chelsea.jpg"),
                         help="the latency image")
-    parser.add_argument("--engines", default=",".join(DEFAULT_ENGINES),
-                        help=f"comma-separated subset of {','.join(ALL_ENGINES)}")
+    parser.add_argument("--mode", default="compare", choices=("compare", "throughput"),
+                        help="compare: latency, fidelity, profiles (the default); throughput: images/s over the held-out "
+                             "photos in the --configs (ours and onnxruntime engines)")
+    parser.add_argument("--weights", help="an existing torchvision-style VGG state dict (.pth) instead of seeded weights; "
+                                          "the work files are then named after it (WORK/NAME-...)")
+    parser.add_argument("--ours-blob", help="an existing .vq8 compiled from those weights, instead of running vgg-quantize")
+    parser.add_argument("--engines", help=f"comma-separated subset of {','.join(ALL_ENGINES)} (default "
+                                          f"{','.join(DEFAULT_ENGINES)}; throughput: {','.join(THROUGHPUT_ENGINES)})")
     parser.add_argument("--threads", default="1,2", help="thread counts to measure, e.g. 1,2")
-    parser.add_argument("--runs", type=int, default=30, help="timed runs per process")
+    parser.add_argument("--configs", default=THROUGHPUT_CONFIGS,
+                        help="throughput: configurations JxT (J jobs of T threads each), comma-separated")
+    parser.add_argument("--ort-sessions", default="per-job", choices=("per-job", "shared"),
+                        help="throughput: onnxruntime jobs each with its own InferenceSession, or one shared session")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per process (throughput: per job)")
     parser.add_argument("--warmup", type=int, default=3, help="peers' warm-up runs per process (vgg-run does 1)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (one process per engine each)")
     parser.add_argument("--profile-runs", type=int, default=20, help="runs per process of the per-layer profiles")
@@ -925,11 +1287,16 @@ def main():
     parser.add_argument("--bn-batch", type=int, default=24, help="batch size of the BatchNorm statistics pass")
     parser.add_argument("--prepare-threads", type=int, default=2)
     parser.add_argument("--rebuild", action="store_true", help="rebuild every model even if present")
+    parser.add_argument("--quiet-wait", type=float, default=600,
+                        help="seconds to wait at most for idle CPUs (below 15%% busy) before measuring")
     parser.add_argument("--skip", default="", help="comma-separated steps to skip: fidelity,latency,profile")
-    parser.add_argument("--out", help="Markdown report (default WORK/ARCH-seedN-report.md; a .json beside it)")
+    parser.add_argument("--out", help="Markdown report (default WORK/ARCH-seedN-report.md, or WORK/NAME-... with --weights; "
+                                          "-throughput.md in the throughput mode; a .json beside it)")
     # internal modes
     parser.add_argument("--stage", choices=("prepare",), help=argparse.SUPPRESS)
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
+    parser.add_argument("--run-throughput", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--import-only", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
@@ -943,48 +1310,88 @@ def main():
     if args.run_one:
         args.threads = int(args.threads)
         return run_one(args)
+    if args.run_throughput:
+        args.threads = int(args.threads)
+        return run_throughput(args)
 
-    args.engines = [e for e in args.engines.split(",") if e]
+    throughput = args.mode == "throughput"
+    args.engines = [e for e in (args.engines or ",".join(THROUGHPUT_ENGINES if throughput else DEFAULT_ENGINES)).split(",") if e]
     unknown = set(args.engines) - set(ALL_ENGINES)
     if unknown:
         parser.error(f"unknown engines: {', '.join(sorted(unknown))}")
+    if throughput and [e for e in args.engines if e != "ours" and not e.startswith("ort-")]:
+        parser.error("--mode throughput measures ours and the onnxruntime engines only")
     args.threads = [int(t) for t in args.threads.split(",")]
+    configs = args.configs
+    try:
+        args.configs = [tuple(int(n) for n in c.split("x")) for c in configs.split(",") if c]
+        assert args.configs and all(len(c) == 2 and min(c) >= 1 for c in args.configs)
+    except (ValueError, AssertionError):
+        parser.error(f"--configs: JxT[,JxT...] with J, T >= 1, got {configs}")
     skip = set(s for s in args.skip.split(",") if s)
+    for option in ("weights", "ours_blob"):
+        if getattr(args, option):
+            setattr(args, option, os.path.abspath(getattr(args, option)))
+            if not os.path.isfile(getattr(args, option)):
+                parser.error(f"--{option.replace('_', '-')}: no file {getattr(args, option)}")
     args.crop = 224
     args.vgg_run = os.path.join(args.bin, "vgg-run")
     args.vgg_quantize = os.path.join(args.bin, "vgg-quantize")
     args.image = os.path.abspath(args.image)
     args.work = os.path.abspath(args.work)
-    args.paths = Paths(args.work, args.arch, args.seed, args.ours_target)
-    LABELS["ours"] = f"ours (vgg-run, {args.ours_target})"
+    args.paths = Paths(args.work, args.arch, args.seed, args.ours_target, args.weights, args.ours_blob)
+    LABELS["ours"] = f"ours (vgg-run, {os.path.basename(args.ours_blob) if args.ours_blob else args.ours_target})"
 
     if args.stage == "prepare":
         return prepare(args, args.paths)
 
-    for tool in (args.vgg_run, args.vgg_quantize):
+    tools = []
+    if "ours" in args.engines:
+        tools.append(args.vgg_run)
+        if not args.ours_blob or (not throughput and "fidelity" not in skip):
+            tools.append(args.vgg_quantize)
+    for tool in tools:
         if not os.access(tool, os.X_OK):
             raise SystemExit(f"{tool} not found: build the tools first (swift build -c release)")
+    if throughput and "ours" in args.engines:
+        ours_accepts_jobs(args)
     os.makedirs(args.work, exist_ok=True)
-    out = args.out or args.paths.stem + "-report.md"
-    log(f"seed {args.seed}, arch {args.arch}, work dir {args.work}")
-    print(f"seed {args.seed}", flush=True)
+    out = args.out or args.paths.stem + ("-throughput.md" if throughput else "-report.md")
+    log(f"{source_text(args)}, arch {args.arch}, mode {args.mode}, work dir {args.work}")
+    print(source_text(args), flush=True)
 
     # Everything that needs torch runs in its own process, so this one stays small (see spawn).
     subprocess.run([sys.executable, os.path.abspath(__file__), "--stage", "prepare"] + sys.argv[1:], check=True)
     with open(args.paths.build_json) as f:
         build = json.load(f)
 
+    command = " ".join([os.path.relpath(sys.executable) if not sys.executable.startswith(("/opt", "/tmp")) else sys.executable,
+                        os.path.relpath(os.path.abspath(__file__), REPO)] + sys.argv[1:])
+    if throughput:
+        args.throughput_images = [os.path.join(args.paths.heldout_dir, name) for name in build["heldout"]]
+        measured = measure_throughput(args)
+        text, summary = report_throughput(args, build, measured, command)
+        with open(out, "w") as f:
+            f.write(text + "\n")
+        with open(out[:-3] + ".json", "w") as f:
+            json.dump({"args": {k: v for k, v in vars(args).items() if k != "paths"}, "build": build,
+                       "cpu": {"model": cpu_model(), "cpus": os.cpu_count(), "flags": cpu_flags()},
+                       "throughput": measured[0], "images_per_s_median": summary, "cpu_busy_percent": measured[1]},
+                      f, indent=1, default=str)
+        print(text)
+        log(f"report: {out}")
+        return
+
     fid = fidelity(args, build) if "fidelity" not in skip else None
     measured = measure(args) if "latency" not in skip else None
     prof, peer_prof = profile(args) if "profile" not in skip else (None, {})
 
-    command = " ".join([os.path.relpath(sys.executable) if not sys.executable.startswith("/opt") else sys.executable,
-                        os.path.relpath(os.path.abspath(__file__), REPO)] + sys.argv[1:])
     text = report(args, build, measured, fid, prof, peer_prof, command)
     with open(out, "w") as f:
         f.write(text + "\n")
     with open(out[:-3] + ".json", "w") as f:
         json.dump({"args": {k: v for k, v in vars(args).items() if k != "paths"}, "build": build,
+                   "cpu": {"model": cpu_model(), "cpus": os.cpu_count(), "flags": cpu_flags()},
                    "latency": measured[0] if measured else None, "import_only_rss_mb": measured[1] if measured else None,
                    "cpu_busy_percent": measured[2] if measured else None, "fidelity": fid, "profile_ours": prof,
                    "profile_peers": peer_prof}, f, indent=1, default=str)

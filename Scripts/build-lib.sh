@@ -41,10 +41,15 @@ write_map "$ABI" "$OUT/vgg_int8.map"
 FLAGS=(-c release --scratch-path "$SCRATCH" -Xswiftc -static-stdlib
        -Xlinker --version-script="$OUT/vgg_int8.map" -Xlinker -soname=libvgg_int8.so.$ABI)
 echo "== build-lib: libvgg_int8.so.$ABI and libvgg_int8.a ($($SWIFT --version 2>&1 | grep -o 'Swift version [^ ]*'))"
-$SWIFT build "${FLAGS[@]}" --product vgg_int8 2>&1 | grep -E -v '^\[[0-9]+/[0-9]+\]|^Building|^Build of' || true
-$SWIFT build "${FLAGS[@]}" --product vgg_int8_static 2>&1 | grep -E -v '^\[[0-9]+/[0-9]+\]|^Building|^Build of' || true
 BIN=$($SWIFT build "${FLAGS[@]}" --show-bin-path)
-[ -f "$BIN/libvgg_int8.so" ] && [ -f "$BIN/libvgg_int8_static.a" ] || fail "the build left no libraries in $BIN (errors above)"
+rm -f "$BIN/libvgg_int8.so" "$BIN/libvgg_int8_static.a"   # (never ship an earlier build's)
+for product in vgg_int8 vgg_int8_static; do
+    # (the link warns about Foundation's mktemp; progress lines dropped)
+    $SWIFT build "${FLAGS[@]}" --product $product > "$OUT/build.log" 2>&1 \
+        || { grep -v -E '^\[[0-9]+/[0-9]+\]' "$OUT/build.log" >&2; fail "swift build --product $product failed (above)"; }
+done
+rm -f "$OUT/build.log"
+[ -f "$BIN/libvgg_int8.so" ] && [ -f "$BIN/libvgg_int8_static.a" ] || fail "the build left no libraries in $BIN"
 
 cp $HEADER "$OUT/include/"
 # (strip: the symbol tables of the Swift runtime; the library keeps its dynamic symbols)

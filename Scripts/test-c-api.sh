@@ -28,7 +28,8 @@ export PKG_CONFIG_PATH=$LIB
 
 # The exports: the header's functions, no more, no fewer.
 header=$(grep -oE '\bvgg_[a-z0-9_]+\(' include/vgg_int8.h | tr -d '(' | sort -u)
-exported=$(nm -D --defined-only "$LIB/libvgg_int8.so" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' | sort -u)
+# (every global defined symbol, of any type: functions, data, weak; not the version node "A")
+exported=$(nm -D --defined-only "$LIB/libvgg_int8.so" | awk '$2 ~ /^[A-Z]$/ && $2 != "A" {sub(/@.*/, "", $3); print $3}' | sort -u)
 if [ "$header" = "$exported" ]; then pass "libvgg_int8.so exports the header's $(echo "$header" | wc -l) functions and nothing else"
 else fail "exports differ from the header: $(diff <(echo "$header") <(echo "$exported") | grep '^[<>]' | tr '\n' ' ')"; fi
 undefined=$(nm -D --undefined-only "$LIB/libvgg_int8.so" | awk '{print $2}' | grep -i swift || true)
@@ -37,9 +38,11 @@ undefined=$(nm -D --undefined-only "$LIB/libvgg_int8.so" | awk '{print $2}' | gr
 
 source Scripts/digits-blob.sh
 digits_blob "$VGG_QUANTIZE" "$WORK/digits.vq8"
-IMAGES=($(ls Tests/Fixtures/digits/heldout/*.png | head -4) Tests/Fixtures/images/chelsea.jpg Tests/Fixtures/images/coffee.png
-        Tests/Fixtures/images/astronaut.jpg)
-"$VGG_RUN" "$WORK/digits.vq8" --threads 1 "${IMAGES[@]}" > "$WORK/vgg-run.txt" 2> /dev/null
+# (a glob, not `ls | head`: under pipefail, ls killed by SIGPIPE would stop the script)
+DIGITS=(Tests/Fixtures/digits/heldout/*.png)
+IMAGES=("${DIGITS[@]:0:4}" Tests/Fixtures/images/chelsea.jpg Tests/Fixtures/images/coffee.png Tests/Fixtures/images/astronaut.jpg)
+"$VGG_RUN" "$WORK/digits.vq8" --threads 1 "${IMAGES[@]}" > "$WORK/vgg-run.txt" 2> "$WORK/vgg-run.err" \
+    || { cat "$WORK/vgg-run.err" >&2; echo "test-c-api: the reference vgg-run failed" >&2; exit 1; }
 
 # The example, shared and static; its version line first.
 cat > "$WORK/version.c" <<'EOF'
@@ -87,19 +90,24 @@ else
     cat "$WORK/capi.txt" >&2; fail "Tests/CAPI/capi_test.c"
 fi
 
-# Python: the system python3 (no numpy, as on a fresh board), and one with numpy if found.
-pythons=(/usr/bin/python3)
-for candidate in python3 "${VGG_NUMPY_PYTHON:-}"; do
+# Python: the system python3 with numpy hidden (as on a fresh board; a numpy.py that refuses to
+# import comes first on the path), then, where one is found, a python3 that has numpy.
+mkdir -p "$WORK/no-numpy"
+echo 'raise ImportError("numpy hidden by test-c-api")' > "$WORK/no-numpy/numpy.py"
+runs=("/usr/bin/python3 no-numpy")
+for candidate in "${VGG_NUMPY_PYTHON:-}" python3 /usr/bin/python3; do
     [ -n "$candidate" ] && command -v "$candidate" > /dev/null && "$candidate" -c 'import numpy' 2> /dev/null \
-        && pythons+=("$(command -v "$candidate")") && break
+        && runs+=("$(command -v "$candidate") numpy") && break
 done
-for python in "${pythons[@]}"; do
+for run in "${runs[@]}"; do
+    read -r python mode <<< "$run"
     [ -x "$python" ] || { fail "no $python"; continue; }
-    if "$python" python/test_vgg_int8.py --library "$LIB/libvgg_int8.so" --blob "$WORK/digits.vq8" --vgg-run "$VGG_RUN" \
-            > "$WORK/python.txt" 2>&1; then
-        pass "python/test_vgg_int8.py with $python ($("$python" --version 2>&1)): $(grep -E '^(OK|Ran)' "$WORK/python.txt" | tr '\n' ' ')"
+    path=; [ "$mode" = no-numpy ] && path=$WORK/no-numpy
+    if PYTHONPATH=$path "$python" python/test_vgg_int8.py --library "$LIB/libvgg_int8.so" --blob "$WORK/digits.vq8" \
+            --vgg-run "$VGG_RUN" > "$WORK/python.txt" 2>&1; then
+        pass "python/test_vgg_int8.py with $python ($("$python" --version 2>&1), $mode): $(grep -E '^(OK|Ran)' "$WORK/python.txt" | tr '\n' ' ')"
     else
-        cat "$WORK/python.txt" >&2; fail "python/test_vgg_int8.py with $python"
+        cat "$WORK/python.txt" >&2; fail "python/test_vgg_int8.py with $python ($mode)"
     fi
 done
 

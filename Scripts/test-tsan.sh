@@ -11,7 +11,7 @@ FLAGS=(--sanitize=thread --scratch-path "$SCRATCH")
 
 start=$(date +%s)
 "$SWIFT" build --build-tests "${FLAGS[@]}"
-bundle=$(find -L "$SCRATCH/debug/" -maxdepth 1 -name '*.xctest' | head -1)
+bundle=$(find -L "$SCRATCH/debug/" -maxdepth 1 -name '*.xctest' -print -quit)
 # The check below means nothing unless the code really is instrumented.
 if [ "$(nm "$bundle" 2>/dev/null | grep -c '__tsan_init')" = 0 ]; then
     echo "test-tsan: $bundle is not built with the thread sanitizer" >&2

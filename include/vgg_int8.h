@@ -9,16 +9,19 @@
  *     vgg_class best[5];
  *     if (vgg_model_open("model.vq8", 1, &model) != VGG_OK) { puts(vgg_last_error()); return 1; }
  *     vgg_context_create(model, 2, &context);
- *     vgg_classify_file(context, "cat.jpg", logits, 1000);
- *     vgg_top_k(model, logits, 1000, 5, best, 5);
- *     printf("%s %.2f\n", best[0].label, best[0].probability);
+ *     if (vgg_classify_file(context, "cat.jpg", logits, 1000) == VGG_OK
+ *         && vgg_top_k(model, logits, 1000, 5, best, 5, NULL) == VGG_OK)
+ *         printf("%s %.2f\n", best[0].label, best[0].probability);
  *     vgg_context_free(context);
  *     vgg_model_free(model);
  *
  * Rules that hold for every function:
- *  - Every function that can fail returns a vgg_status. VGG_OK is 0; on anything else nothing was
- *    written to the outputs (except where stated), and vgg_last_error() gives one line saying what
- *    and where. Nothing else crosses the boundary: no exception, no abort on bad input.
+ *  - Every function that can fail returns a vgg_status. VGG_OK is 0; on anything else the outputs
+ *    hold nothing usable (a failed open or create sets its handle out-pointer to NULL, a failed
+ *    vgg_top_k sets *written to 0), and vgg_last_error() gives one line saying what and where.
+ *    Nothing else crosses the boundary: no exception, no abort on bad input.
+ *  - Paths are UTF-8 (bytes that are not become U+FFFD, and the file is then not found).
+ *  - A size no buffer can have (above SIZE_MAX / 2) is VGG_ERROR_INVALID_INPUT.
  *  - Handles are checked: NULL, an already freed handle and a model passed as a context (or the
  *    reverse) give VGG_ERROR_INVALID_HANDLE, as long as the memory was not handed out again to a
  *    new handle of the same kind.
@@ -118,7 +121,8 @@ vgg_status vgg_model_label(const vgg_model *model, int32_t index, const char **l
 /* Drops the caller's reference. NULL is allowed; a handle that is not a live model is ignored. */
 void vgg_model_free(vgg_model *model);
 
-/* A context on model, with threads (1...256) working inside each layer. */
+/* A context on model, with threads (1...256) working inside each layer. On failure *context is
+ * set to NULL. */
 vgg_status vgg_context_create(vgg_model *model, int threads, vgg_context **context);
 /* NULL is allowed; a handle that is not a live context is ignored. */
 void vgg_context_free(vgg_context *context);
@@ -131,7 +135,7 @@ void vgg_context_free(vgg_context *context);
 vgg_status vgg_classify_file(vgg_context *context, const char *path, float *logits, size_t logits_count);
 /* A raw 8-bit frame, e.g. from a camera: height rows of width pixels in format order, row r at
  * byte r * row_stride of pixels; size is the buffer's length in bytes. The frame must be at least
- * the model's input size; it is resized and cropped like a file. */
+ * the model's input size and at most 89478485 pixels; it is resized and cropped like a file. */
 vgg_status vgg_classify_frame(vgg_context *context, const uint8_t *pixels, size_t size, int32_t width,
                               int32_t height, size_t row_stride, vgg_pixel_format format,
                               float *logits, size_t logits_count);
@@ -140,9 +144,10 @@ vgg_status vgg_classify_frame(vgg_context *context, const uint8_t *pixels, size_
 vgg_status vgg_classify_preprocessed(vgg_context *context, const float *tensor, size_t count,
                                      float *logits, size_t logits_count);
 
-/* The k most probable classes of model's logits (logits_count must be class_count), best first,
- * ties to the lower index, into classes[0 .. min(k, class_count)); classes_count must be at
- * least that. *written (may be NULL) gets the number written. */
+/* The k most probable classes of model's logits (logits_count must be class_count, every logit
+ * finite: a NaN row, e.g. a failed image's, is VGG_ERROR_INVALID_INPUT), best first, ties to the
+ * lower index, into classes[0 .. min(k, class_count)); classes_count must be at least that.
+ * *written (may be NULL) gets the number written. */
 vgg_status vgg_top_k(const vgg_model *model, const float *logits, size_t logits_count, int32_t k,
                      vgg_class *classes, size_t classes_count, size_t *written);
 

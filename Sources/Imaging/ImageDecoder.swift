@@ -14,6 +14,9 @@ public enum ImageDecoder {
     /// we refuse above it. The check uses the header's size, before any pixel buffer exists,
     /// so a tiny file claiming 30000x30000 pixels costs nothing.
     public static let defaultMaxPixels = 89_478_485
+    /// The largest image file read: 1 GiB (an uncompressed PNG of `defaultMaxPixels` RGBA pixels
+    /// is about 358 MB); a device or a runaway file is refused before it fills memory.
+    public static let maxFileBytes = 1 << 30
 
     /// Reads and decodes one image file.
     ///
@@ -84,10 +87,23 @@ public enum ImageDecoder {
         func failure() -> ImageError {
             ImageError(file: name, kind: .unreadable, problem: "cannot read file: \(String(cString: strerror(errno)))")
         }
-        let descriptor = open(path, O_RDONLY)
+        // (O_NONBLOCK: a FIFO must not block the open; the fstat below refuses it)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure() }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure() }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            // (a folder keeps read(2)'s message, as before this check)
+            if (status.st_mode & S_IFMT) == S_IFDIR { errno = EISDIR; throw failure() }
+            throw ImageError(file: name, kind: .unreadable, problem: "not a regular file (a device, FIFO or socket)")
+        }
+        guard status.st_size <= maxFileBytes else {
+            throw ImageError(file: name, kind: .unreadable,
+                             problem: "the file is \(status.st_size) bytes, more than the \(maxFileBytes >> 20) MiB an image may be")
+        }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(status.st_size))
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -97,6 +113,9 @@ public enum ImageDecoder {
             }
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<count])
+            guard bytes.count <= maxFileBytes else {  // (a file that grows while it is read)
+                throw ImageError(file: name, kind: .unreadable, problem: "the file is more than the \(maxFileBytes >> 20) MiB an image may be")
+            }
         }
     }
 }

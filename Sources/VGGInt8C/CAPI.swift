@@ -72,7 +72,7 @@ public func vggModelOpenBytes(_ bytes: UnsafeRawPointer?, _ size: Int, _ threads
     }
     guard size >= 0 else {
         out?.pointee = nil
-        return fail(VGG_ERROR_INVALID_ARGUMENT, "vgg_model_open_bytes: a size of \(UInt(bitPattern: size)) bytes is larger than memory")
+        return fail(VGG_ERROR_INVALID_INPUT, "vgg_model_open_bytes: a size of \(UInt(bitPattern: size)) bytes is larger than memory")
     }
     return openModel(out, "vgg_model_open_bytes") { () throws(ClassifierError) in
         try Classifier(bytes: Array(UnsafeRawBufferPointer(start: bytes, count: size)), name: "blob in memory",

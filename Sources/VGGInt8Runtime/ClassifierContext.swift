@@ -64,6 +64,9 @@ public final class ClassifierContext {
         guard !rows.overflow && !span.overflow && !pixelBytes.overflow else {
             throw ClassifierError(.invalidInput, "frame: \(width)x\(height) pixels with row stride \(rowStride) is larger than memory")
         }
+        guard width * height <= ImageDecoder.defaultMaxPixels else {
+            throw ClassifierError(.invalidInput, "frame: \(width)x\(height) pixels is more than the \(ImageDecoder.defaultMaxPixels) an image may have")
+        }
         let needed = span.partialValue
         guard bytes.count >= needed else {
             throw ClassifierError(.invalidInput, "frame: \(bytes.count) bytes, a \(width)x\(height) frame with row stride \(rowStride) needs \(needed)")

@@ -8,17 +8,23 @@ enum Outcome: Sendable {
 }
 
 /// Many images through one classifier: a decoder thread reads and preprocesses the images in
-/// order, a few ahead (bounded), while `jobs` workers, each with its own context of `threads`,
-/// run the network on them; outcomes reach `deliver` on the calling thread in input order, as
-/// soon as each one's predecessors are done, so memory stays flat for any number of images.
+/// order, a few ahead, while `jobs` workers, each with its own context of `threads`, run the
+/// network on them; outcomes reach `deliver` on the calling thread in input order, as soon as
+/// each one's predecessors are done. At most 4 x `jobs` images are in flight between the decoder
+/// and delivery, so memory stays flat for any number of images and any reader of the results.
 enum Pipeline {
     static func run(_ classifier: Classifier, paths: [String], jobs: Int, threads: Int,
                     deliver: (Int, Outcome) -> Void) throws(ClassifierError) {
+        precondition(jobs >= 1, "jobs must be at least 1")
         let workers = try (0..<jobs).map { _ throws(ClassifierError) in Worker(try classifier.makeContext(threads: threads)) }
         let decoded = Channel<(Int, Result<[Float], ClassifierError>)>(capacity: 2 * jobs)
         let outcomes = Outcomes()
+        // At most `window` images between the decoder and delivery: a slow reader of the results
+        // (a pipe) holds the workers back instead of letting outcomes pile up.
+        let window = DispatchSemaphore(value: 4 * jobs)
         let decoder = Thread {
             for (index, path) in paths.enumerated() {
+                window.wait()
                 decoded.put((index, Result { () throws(ClassifierError) in try classifier.preprocess(imageAt: path) }))
             }
             decoded.close()
@@ -30,9 +36,11 @@ enum Pipeline {
                 while let (index, input) = decoded.take() {
                     switch input {
                     case .success(let tensor):
-                        // (the size is the blob's own: preprocessing made it)
-                        let logits = (try? worker.context.classify(preprocessed: tensor).logits) ?? []
-                        outcomes.set(index, .logits(logits))
+                        do throws(ClassifierError) {
+                            outcomes.set(index, .logits(try worker.context.classify(preprocessed: tensor).logits))
+                        } catch {
+                            outcomes.set(index, .failure(error.description))
+                        }
                     case .failure(let error):
                         outcomes.set(index, .failure(error.description))
                     }
@@ -41,7 +49,10 @@ enum Pipeline {
             thread.stackSize = 8 << 20
             thread.start()
         }
-        for index in paths.indices { deliver(index, outcomes.take(index)) }
+        for index in paths.indices {
+            deliver(index, outcomes.take(index))
+            window.signal()
+        }
     }
 
     /// A context used by one worker thread only.
@@ -54,8 +65,7 @@ enum Pipeline {
 /// A bounded first-in first-out queue between threads; `take` returns nil once it is closed and empty.
 final class Channel<Element: Sendable>: @unchecked Sendable {  // every access holds `condition`
     private let condition = NSCondition()
-    private var items: [Element] = []
-    private var head = 0
+    private var items: [Element] = []  // at most `capacity`: removeFirst is cheap
     private var closed = false
     private let capacity: Int
 
@@ -63,7 +73,7 @@ final class Channel<Element: Sendable>: @unchecked Sendable {  // every access h
 
     func put(_ item: Element) {
         condition.lock()
-        while items.count - head >= capacity { condition.wait() }
+        while items.count >= capacity { condition.wait() }
         items.append(item)
         condition.broadcast()
         condition.unlock()
@@ -79,11 +89,9 @@ final class Channel<Element: Sendable>: @unchecked Sendable {  // every access h
     func take() -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        while head == items.count && !closed { condition.wait() }
-        guard head < items.count else { return nil }
-        let item = items[head]
-        head += 1
-        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        while items.isEmpty && !closed { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let item = items.removeFirst()
         condition.broadcast()
         return item
     }

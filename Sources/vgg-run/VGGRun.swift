@@ -83,7 +83,9 @@ struct VGGRun: ParsableCommand {
                                            loadMs: loadMs)
                 print(json ? try report.jsonText() : report.text)
             } else {
-                let inputs = try paths.map { path throws(ClassifierError) in try classifier.preprocess(imageAt: path) }
+                // (job j, run r uses image (j + r) mod count: never more than jobs + runs - 1 of them)
+                let used = paths.prefix(jobCount + benchmark - 1)
+                let inputs = try used.map { path throws(ClassifierError) in try classifier.preprocess(imageAt: path) }
                 let report = try Throughput.run(classifier, inputs: inputs, jobs: jobCount, threads: threadCount, runs: benchmark,
                                                 loadMs: loadMs)
                 print(json ? try report.jsonText() : report.text)

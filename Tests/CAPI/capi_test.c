@@ -35,10 +35,18 @@ static int checks = 0, failures = 0;
         }                                                          \
     } while (0)
 
-/* A status and a non-empty message naming what went wrong. */
+/* Sets the thread's message to a known line, so a call that fails without a message of its own
+ * cannot pass on the previous one's. */
+static void reset_message(void) { (void)vgg_model_label(NULL, 0, NULL); }
+#define SENTINEL "vgg_model_label: the model is NULL"
+
+/* A status, and a new message naming what went wrong. */
 #define EXPECT_STATUS(call, expected, fragment)                                                    \
     do {                                                                                           \
+        reset_message();                                                                           \
+        CHECK(strstr(vgg_last_error(), SENTINEL) != NULL, "the sentinel message is set");          \
         vgg_status got_ = (call);                                                                  \
+        CHECK(strstr(vgg_last_error(), SENTINEL) == NULL, "%s left the previous message", #call);  \
         CHECK(got_ == (expected), "%s gave %s, expected %s", #call, vgg_status_name(got_), #expected); \
         CHECK(strstr(vgg_last_error(), (fragment)) != NULL, "%s: message \"%s\" lacks \"%s\"", #call, \
               vgg_last_error(), (fragment));                                                       \
@@ -117,15 +125,15 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
     EXPECT_STATUS(vgg_model_open(not_a_blob, 1, &m), VGG_ERROR_INVALID_BLOB, not_a_blob);
     CHECK(m == NULL, "a failed open leaves *model NULL");
     EXPECT_STATUS(vgg_model_open("/nonexistent/model.vq8", 1, &m), VGG_ERROR_INVALID_BLOB, "/nonexistent/model.vq8");
-    EXPECT_STATUS(vgg_model_open(NULL, 1, &m), VGG_ERROR_INVALID_ARGUMENT, "path is NULL");
+    EXPECT_STATUS(vgg_model_open(NULL, 1, &m), VGG_ERROR_INVALID_ARGUMENT, "vgg_model_open: the path is NULL");
     EXPECT_STATUS(vgg_model_open(blob_path, 1, NULL), VGG_ERROR_INVALID_ARGUMENT, "out-pointer is NULL");
-    EXPECT_STATUS(vgg_model_open(blob_path, 0, &m), VGG_ERROR_INVALID_SETTINGS, "0");
-    EXPECT_STATUS(vgg_model_open(blob_path, 257, &m), VGG_ERROR_INVALID_SETTINGS, "257");
+    EXPECT_STATUS(vgg_model_open(blob_path, 0, &m), VGG_ERROR_INVALID_SETTINGS, "threads must be 1...256, got 0");
+    EXPECT_STATUS(vgg_model_open(blob_path, 257, &m), VGG_ERROR_INVALID_SETTINGS, "got 257");
     size_t size = 0;
     unsigned char *bytes = read_file(blob_path, &size);
     CHECK(bytes != NULL && size > 64, "read %s", blob_path);
     EXPECT_STATUS(vgg_model_open_bytes(bytes, size / 2, 1, &m), VGG_ERROR_INVALID_BLOB, "blob in memory");
-    EXPECT_STATUS(vgg_model_open_bytes(NULL, 10, 1, &m), VGG_ERROR_INVALID_ARGUMENT, "NULL");
+    EXPECT_STATUS(vgg_model_open_bytes(NULL, 10, 1, &m), VGG_ERROR_INVALID_ARGUMENT, "the bytes are NULL");
     CHECK(vgg_model_open_bytes(bytes, size, 1, &m) == VGG_OK, "open from bytes");
     free(bytes);  /* the library copied them */
     vgg_model_info copy;
@@ -134,14 +142,14 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
 
     /* Handles: NULL, freed, the wrong kind. */
     EXPECT_STATUS(vgg_model_get_info(m, &copy), VGG_ERROR_INVALID_HANDLE, "not a live vgg_model");
-    EXPECT_STATUS(vgg_model_get_info(NULL, &copy), VGG_ERROR_INVALID_HANDLE, "NULL");
+    EXPECT_STATUS(vgg_model_get_info(NULL, &copy), VGG_ERROR_INVALID_HANDLE, "vgg_model_get_info: the model is NULL");
     vgg_model_free(m);     /* a second free is ignored */
     vgg_model_free(NULL);
     vgg_context *context = NULL, *freed = NULL;
-    EXPECT_STATUS(vgg_context_create(NULL, 1, &context), VGG_ERROR_INVALID_HANDLE, "NULL");
+    EXPECT_STATUS(vgg_context_create(NULL, 1, &context), VGG_ERROR_INVALID_HANDLE, "vgg_context_create: the model is NULL");
     CHECK(context == NULL, "a failed create leaves *context NULL");
-    EXPECT_STATUS(vgg_context_create(model, 0, &context), VGG_ERROR_INVALID_SETTINGS, "0");
-    EXPECT_STATUS(vgg_context_create(model, 1, NULL), VGG_ERROR_INVALID_ARGUMENT, "NULL");
+    EXPECT_STATUS(vgg_context_create(model, 0, &context), VGG_ERROR_INVALID_SETTINGS, "vgg_context_create: threads must be 1...256, got 0");
+    EXPECT_STATUS(vgg_context_create(model, 1, NULL), VGG_ERROR_INVALID_ARGUMENT, "context out-pointer is NULL");
     CHECK(vgg_context_create(model, 1, &freed) == VGG_OK, "create");
     vgg_context_free(freed);
     CHECK(vgg_context_create(model, 1, &context) == VGG_OK, "create");
@@ -164,7 +172,7 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
     EXPECT_STATUS(vgg_classify_file(context, blob_path, logits, n), VGG_ERROR_INVALID_IMAGE, blob_path);
     float tensor[12] = {0};
     EXPECT_STATUS(vgg_classify_preprocessed(context, tensor, 12, logits, n), VGG_ERROR_INVALID_INPUT, "12 values");
-    EXPECT_STATUS(vgg_classify_preprocessed(context, NULL, 12, logits, n), VGG_ERROR_INVALID_ARGUMENT, "NULL");
+    EXPECT_STATUS(vgg_classify_preprocessed(context, NULL, 12, logits, n), VGG_ERROR_INVALID_ARGUMENT, "the tensor is NULL");
 
     /* Frames: smaller than the input, short rows, a short buffer, an unknown pixel format. */
     int w = info.input_width, h = info.input_height;
@@ -178,22 +186,22 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
     size_t needed = (size_t)(h - 1) * stride + (size_t)w * 3;  /* the last row needs no padding */
     CHECK(vgg_classify_frame(context, frame, needed, w, h, stride, VGG_PIXEL_RGB, logits, n) == VGG_OK, "an unpadded last row");
     EXPECT_STATUS(vgg_classify_frame(context, frame, needed - 1, w, h, stride, VGG_PIXEL_RGB, logits, n),
-                  VGG_ERROR_INVALID_INPUT, "bytes");
+                  VGG_ERROR_INVALID_INPUT, "needs");
     EXPECT_STATUS(vgg_classify_frame(context, frame, frame_size, w, h, stride, (vgg_pixel_format)7, logits, n),
                   VGG_ERROR_INVALID_ARGUMENT, "pixel format 7");
     EXPECT_STATUS(vgg_classify_frame(context, NULL, frame_size, w, h, stride, VGG_PIXEL_RGB, logits, n),
-                  VGG_ERROR_INVALID_ARGUMENT, "NULL");
+                  VGG_ERROR_INVALID_ARGUMENT, "the pixels are NULL");
     /* Sizes no buffer has: refused, never an overflow trap. */
     EXPECT_STATUS(vgg_classify_frame(context, frame, frame_size, w, h, SIZE_MAX / 2, VGG_PIXEL_RGB, logits, n),
                   VGG_ERROR_INVALID_INPUT, "row stride");
     EXPECT_STATUS(vgg_classify_frame(context, frame, SIZE_MAX, INT32_MAX, INT32_MAX, (size_t)1 << 40, VGG_PIXEL_RGB, logits, n),
                   VGG_ERROR_INVALID_INPUT, "larger than memory");
-    EXPECT_STATUS(vgg_model_open_bytes(frame, SIZE_MAX, 1, &m), VGG_ERROR_INVALID_ARGUMENT, "larger than memory");
+    EXPECT_STATUS(vgg_model_open_bytes(frame, SIZE_MAX, 1, &m), VGG_ERROR_INVALID_INPUT, "larger than memory");
     free(frame);
     /* A count in bytes instead of floats: refused before a float is read (ASan sees any over-read). */
     size_t floats = 3 * (size_t)w * (size_t)h;
     float *exact = calloc(floats, sizeof(float));
-    EXPECT_STATUS(vgg_classify_preprocessed(context, exact, 4 * floats, logits, n), VGG_ERROR_INVALID_INPUT, "values");
+    EXPECT_STATUS(vgg_classify_preprocessed(context, exact, 4 * floats, logits, n), VGG_ERROR_INVALID_INPUT, "values, the model takes");
     CHECK(vgg_classify_preprocessed(context, exact, floats, logits, SIZE_MAX) == VGG_OK, "a logits capacity of SIZE_MAX");
     free(exact);
 
@@ -205,7 +213,7 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
     CHECK(written == 0, "a failed top-k writes 0");
     EXPECT_STATUS(vgg_top_k(model, logits, n - 1, 1, classes, 4, &written), VGG_ERROR_INVALID_INPUT, "logits");
     EXPECT_STATUS(vgg_top_k(model, logits, n, 4, classes, 3, &written), VGG_ERROR_INVALID_INPUT, "classes buffer");
-    EXPECT_STATUS(vgg_top_k(model, logits, n, 4, NULL, 4, &written), VGG_ERROR_INVALID_ARGUMENT, "NULL");
+    EXPECT_STATUS(vgg_top_k(model, logits, n, 4, NULL, 4, &written), VGG_ERROR_INVALID_ARGUMENT, "classes buffer is NULL");
     vgg_class *all = malloc(sizeof(vgg_class) * n);
     CHECK(vgg_top_k(model, logits, n, 1000000, all, n, &written) == VGG_OK && written == n, "k above the class count: every class");
     double sum = 0;
@@ -223,7 +231,7 @@ static void bad_input(const char *blob_path, const char *not_a_blob) {
     logits[3] = saved;
     const char *label = NULL;
     EXPECT_STATUS(vgg_model_label(model, info.class_count, &label), VGG_ERROR_INVALID_ARGUMENT, "outside");
-    EXPECT_STATUS(vgg_model_label(model, -1, &label), VGG_ERROR_INVALID_ARGUMENT, "outside");
+    EXPECT_STATUS(vgg_model_label(model, -1, &label), VGG_ERROR_INVALID_ARGUMENT, "class -1 is outside");
     free(logits);
     vgg_context_free(context);
 }

@@ -87,6 +87,14 @@ import VGGInt8Runtime
         let context = try classifier.makeContext()
         #expect(kind { try context.classify(imageAt: "/nonexistent.png") } == .invalidImage)
         #expect(kind { try context.classify(imageAt: Self.fixtures.appendingPathComponent("images/empty.png").path) } == .invalidImage)
+        // Not regular files: a device that never ends and a FIFO nobody writes (neither may hang
+        // or fill memory), a folder.
+        #expect(kind { try context.classify(imageAt: "/dev/zero") } == .invalidImage)
+        let fifo = Blobs.directory.appendingPathComponent("fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        #expect(kind { try context.classify(imageAt: fifo) } == .invalidImage)
+        #expect(kind { try context.classify(imageAt: Self.fixtures.path) } == .invalidImage)
         #expect(kind { try context.classify(preprocessed: [0, 1, 2]) } == .invalidInput)
         #expect(kind { try context.classify(quantized: [1, 2, 3]) } == .invalidInput)
         // The digits model takes 32x32: a frame must be at least that.

@@ -74,6 +74,17 @@ else
         || fail "a bad image: stderr '$(cat "$WORK/mixed.err")', $(grep -c '^  ' "$WORK/mixed.txt") result lines"
 fi
 
+# The header's own example (its top comment) compiles as a function body.
+{ echo '#include <stdio.h>'; echo '#include "vgg_int8.h"'; echo 'int main(void) {'
+  sed -n '/^ \*     vgg_model \*model;$/,/^ \*     vgg_model_free(model);$/p' include/vgg_int8.h | sed 's/^ \*     //'
+  echo 'return 0; }'; } > "$WORK/header_example.c"
+if [ "$(wc -l < "$WORK/header_example.c")" -gt 10 ] \
+        && $CC -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags vgg_int8) -c "$WORK/header_example.c" -o "$WORK/header_example.o" 2> "$WORK/header_example.err"; then
+    pass "the example in include/vgg_int8.h compiles"
+else
+    fail "the example in include/vgg_int8.h does not compile: $(head -3 "$WORK/header_example.err" 2>/dev/null)"
+fi
+
 # Docs/Embedding.md shows the example: the same text as the file that was just tested.
 awk '/^```c$/ {inside = 1; next} /^```$/ {inside = 0} inside' Docs/Embedding.md > "$WORK/documented.c"
 cmp -s "$WORK/documented.c" examples/c/classify.c && pass "Docs/Embedding.md's C example is examples/c/classify.c" \

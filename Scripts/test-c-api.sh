@@ -36,6 +36,18 @@ undefined=$(nm -D --undefined-only "$LIB/libvgg_int8.so" | awk '{print $2}' | gr
 [ -z "$undefined" ] && pass "libvgg_int8.so needs no Swift runtime ($(ldd "$LIB/libvgg_int8.so" | awk '{print $1}' | grep -v -e vdso -e ld-linux | tr '\n' ' '))" \
     || fail "libvgg_int8.so refers to Swift symbols it does not define: $undefined"
 
+# The library's closure imports FoundationEssentials at most: no Foundation proper, no ICU (their
+# code is most of a Swift binary's size; issue 15 removes the Essentials too). The unstripped
+# build still has its local symbols.
+unstripped=.build/lib-scratch/release/libvgg_int8.so
+foundation=$(nm "$unstripped" | grep -c '\$s10Foundation' || true)
+icu=$(nm "$unstripped" | grep -cE ' (ucol_|unum_|ucal_|udat_|ubrk_|ucnv_|ucurr_)' || true)
+if [ "$foundation" = 0 ] && [ "$icu" = 0 ]; then
+    pass "libvgg_int8.so holds no Foundation and no ICU code ($(du -m "$LIB/libvgg_int8.so.1" | cut -f1) MB stripped)"
+else
+    fail "libvgg_int8.so holds $foundation Foundation and $icu ICU symbols: an on-device module imports Foundation"
+fi
+
 source Scripts/digits-blob.sh
 digits_blob "$VGG_QUANTIZE" "$WORK/digits.vq8"
 # (a glob, not `ls | head`: under pipefail, ls killed by SIGPIPE would stop the script)

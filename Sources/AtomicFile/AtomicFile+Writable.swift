@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension AtomicFile {
     /// Checks, before a long computation, that `write(_:to:)` could create or replace `url`:
@@ -8,15 +11,20 @@ extension AtomicFile {
     /// - Throws: `AtomicFileError`, e.g. `cannot write /out/model.vq8: folder /out does not exist`.
     public static func checkWritable(_ url: URL) throws {
         let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+        if kind(of: url.path) == S_IFDIR {
             throw AtomicFileError(path: url.path, reason: "it is a folder")
         }
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard kind(of: directory) == S_IFDIR else {
             throw AtomicFileError(path: url.path, reason: "folder \(directory) does not exist")
         }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
+        guard access(directory, W_OK) == 0 else {
             throw AtomicFileError(path: url.path, reason: "folder \(directory) is not writable")
         }
+    }
+
+    /// The file type bits of `path` (`S_IFDIR`, `S_IFREG`, ...), following links; nil when it does not exist.
+    private static func kind(of path: String) -> mode_t? {
+        var status = stat()
+        return stat(path, &status) == 0 ? status.st_mode & S_IFMT : nil
     }
 }

@@ -1,5 +1,8 @@
 import CImageCodecs
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Decodes PNG and JPEG files to 8-bit RGB, giving the pixels of Pillow's
 /// `Image.open(f).convert("RGB")`.

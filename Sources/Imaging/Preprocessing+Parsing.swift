@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Preprocessing {
     /// Parses the command-line options; an omitted option (nil) keeps `Preprocessing.imagenet`'s value.
@@ -47,7 +50,10 @@ extension Preprocessing {
     private static func floats(_ text: String, option: String) throws(PreprocessingError) -> [Float] {
         var values: [Float] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let value = Float(part.trimmingCharacters(in: .whitespaces)) else {
+            // (blanks around a number: spaces and tabs, as CharacterSet.whitespaces trimmed)
+            let blank = { (c: Character) in c.isWhitespace && !c.isNewline }
+            let trimmed = part.drop(while: blank).reversed().drop(while: blank).reversed()
+            guard let value = Float(String(trimmed)) else {
                 throw PreprocessingError("\(option) \(text): '\(part)' is not a number")
             }
             values.append(value)

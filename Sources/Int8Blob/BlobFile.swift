@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import QuantCore
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,8 @@
 import AtomicFile
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import QuantCore
 
 /// Encodes a `QuantizedModel` as a blob (Docs/BlobFormat.md): format version 1, or 2 when a

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One image's top-k classes.
 public struct ImageResult: Codable, Sendable {
@@ -27,7 +29,7 @@ public struct ImageResult: Codable, Sendable {
     /// The file name, then one line per class: rank, probability, label, index.
     public var text: String {
         ([file] + top.enumerated().map { rank, entry in
-            String(format: "  %2d. %6.2f%%  %@ (%d)", rank + 1, entry.probability * 100, entry.label, entry.index)
+            formatted("  %2ld. %6.2f%%  ", rank + 1, entry.probability * 100) + "\(entry.label) (\(entry.index))"
         }).joined(separator: "\n")
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Encodable {
     /// The value as pretty-printed JSON with sorted keys: the form every `--json` output uses.

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A bad command-line value, reported as one line (`Error: --threads must be ...`) without
 /// the usage text ArgumentParser adds to its own `ValidationError`.
@@ -16,15 +18,34 @@ extension ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-            Foundation.exit(0)
+            Glibc.exit(0)
         } catch {
             let code = exitCode(for: error)
             guard code != .success else { exit(withError: error) }
             let message = message(for: error).split(whereSeparator: \.isNewline)
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+                .map { trimmed($0) }.filter { !$0.isEmpty }.joined(separator: " ")
             // (an ExitCode thrown after the command reported its own failures carries no message)
-            if !message.isEmpty { FileHandle.standardError.write(Data("Error: \(message)\n".utf8)) }
-            Foundation.exit(code.rawValue)
+            if !message.isEmpty { printToStandardError("Error: \(message)") }
+            Glibc.exit(code.rawValue)
         }
     }
+}
+
+/// Writes `line` and a newline to standard error, unbuffered (the one-line errors and per-image
+/// error lines of both command lines).
+public func printToStandardError(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return }  // (nowhere left to report a failing stderr)
+        offset += written
+    }
+}
+
+/// `text` without the blanks (spaces, tabs) at either end.
+func trimmed(_ text: Substring) -> String {
+    let blank = { (c: Character) in c.isWhitespace && !c.isNewline }
+    return String(text.drop(while: blank).reversed().drop(while: blank).reversed())
 }

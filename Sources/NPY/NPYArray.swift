@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A NumPy `.npy` array (format version 1.0-3.0), C order, little-endian.
 ///
@@ -76,13 +76,13 @@ public struct NPYArray: Sendable, Equatable {
             throw NPYError("unsupported .npy version \(major)")
         }
         guard headerStart + headerLength <= data.count,
-              let header = String(bytes: data[headerStart..<headerStart + headerLength], encoding: .utf8)
+              let header = String(validating: data[headerStart..<headerStart + headerLength], as: UTF8.self)
         else { throw NPYError("truncated header") }
         guard let descr = Self.field("descr", in: header), let element = Element(rawValue: descr)
         else { throw NPYError("unsupported dtype in header \(header)") }
         guard Self.field("fortran_order", in: header) == "False" else { throw NPYError("Fortran order is not supported") }
         guard let shapeText = Self.field("shape", in: header) else { throw NPYError("no shape in header") }
-        let shape = try shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let shape = try shapeText.split(separator: ",").map { trimmed($0) }
             .filter { !$0.isEmpty }
             .map { text -> Int in
                 guard let v = Int(text), v >= 0 else { throw NPYError("bad shape \(shapeText)") }
@@ -123,7 +123,7 @@ public struct NPYArray: Sendable, Equatable {
     }
 
     private static func field(_ name: String, in header: String) -> String? {
-        guard let key = header.range(of: "'\(name)':") else { return nil }
+        guard let key = header.firstRange(of: "'\(name)':") else { return nil }
         let rest = header[key.upperBound...].drop(while: { $0 == " " })
         if rest.first == "'" {
             let body = rest.dropFirst()
@@ -132,7 +132,7 @@ public struct NPYArray: Sendable, Equatable {
         if rest.first == "(" {
             return rest.firstIndex(of: ")").map { String(rest[rest.index(after: rest.startIndex)..<$0]) }
         }
-        return String(rest.prefix(while: { $0 != "," && $0 != "}" })).trimmingCharacters(in: .whitespaces)
+        return trimmed(rest.prefix(while: { $0 != "," && $0 != "}" }))
     }
 }
 
@@ -140,4 +140,10 @@ public struct NPYError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// `text` without the blanks (spaces, tabs) at either end.
+private func trimmed(_ text: Substring) -> String {
+    let blank = { (c: Character) in c.isWhitespace && !c.isNewline }
+    return String(text.drop(while: blank).reversed().drop(while: blank).reversed())
 }

@@ -1,5 +1,8 @@
 import Classification
-import Foundation
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Int8Runtime
 
 /// `vgg-run --benchmark N`: one warm-up run, then N timed runs of the same image (the whole
@@ -74,13 +77,15 @@ struct Benchmark: Codable {
 
 
     var text: String {
-        var lines = [String(format: "%@ %dx%d, kernel %@, %d thread(s), %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms "
-                                + "(%.2f GMAC, %.1f GMAC/s); load %.1f ms; peak RSS %.1f MB; outside the layers %.2f ms",
-                            arch, input[0], input[1], kernel, threads, runs, medianMs, p90Ms, minMs, gmac,
-                            gmac / (medianMs / 1000), loadMs, peakRssMb, outsideLayersMs)]
+        var lines = ["\(arch) \(input[0])x\(input[1]), kernel \(kernel), \(threads) thread(s), \(runs) runs: "
+                     + formatted("median %.2f ms, p90 %.2f ms, min %.2f ms (%.2f GMAC, %.1f GMAC/s); load %.1f ms; "
+                                 + "peak RSS %.1f MB; outside the layers %.2f ms",
+                                 medianMs, p90Ms, minMs, gmac, gmac / (medianMs / 1000), loadMs, peakRssMb, outsideLayersMs)]
         for layer in layers {
-            lines.append(String(format: "  %-14@ %8.3f ms", layer.name, layer.ms)
-                + (layer.gmacPerS.map { String(format: "  %6.1f GMAC/s", $0) } ?? "")
+            // (the name left-aligned in 14 columns, as printf's %-14s)
+            let name = layer.name + String(repeating: " ", count: max(0, 14 - layer.name.count))
+            lines.append("  \(name) " + formatted("%8.3f ms", layer.ms)
+                + (layer.gmacPerS.map { formatted("  %6.1f GMAC/s", $0) } ?? "")
                 + (layer.kernel.map { "  \($0)" } ?? ""))
         }
         return lines.joined(separator: "\n")

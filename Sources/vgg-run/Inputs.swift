@@ -1,5 +1,8 @@
 import CommandLineSupport
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The images to classify, in order: each argument is an image or a folder (its PNG and JPEG
 /// files, sorted by name, not recursive), then the paths of `--list FILE` (one per line; `-` reads
@@ -10,8 +13,8 @@ enum Inputs {
     static func collect(arguments: [String], list: String?) throws -> [String] {
         var paths: [String] = []
         for argument in arguments {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: argument, isDirectory: &isFolder), isFolder.boolValue {
+            var status = stat()
+            if stat(argument, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
                 paths += try folder(argument)
             } else {
                 paths.append(argument)  // a file that cannot be read is that image's error line
@@ -21,31 +24,50 @@ enum Inputs {
         return paths
     }
 
+    /// The lower-cased text after the last dot of the file name, "" when there is none.
+    static func fileExtension(_ name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return name[name.index(after: dot)...].lowercased()
+    }
+
     static func folder(_ path: String) throws -> [String] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw CommandError("\(path): cannot list the folder (\(error.localizedDescription))")
+            throw CommandError("\(path): cannot list the folder (\(String(cString: strerror(errno))))")
         }
-        let images = names.filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        let images = names.filter { extensions.contains(fileExtension($0)) }.sorted()
         guard !images.isEmpty else { throw CommandError("\(path): no .png, .jpg or .jpeg files in the folder") }
-        return images.map { (path as NSString).appendingPathComponent($0) }
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        return images.map { prefix + $0 }
     }
 
     static func lines(of list: String) throws -> [String] {
-        let data: Data
+        let bytes: [UInt8]
         if list == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            bytes = readAll(descriptor: 0)
         } else {
             guard let contents = FileManager.default.contents(atPath: list) else {
                 throw CommandError("\(list): cannot read the list file")
             }
-            data = contents
+            bytes = Array(contents)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CommandError("\(list == "-" ? "standard input" : list): the list is not UTF-8 text")
         }
         return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
+    }
+
+    /// Everything left on a file descriptor (standard input).
+    static func readAll(descriptor: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
     }
 }

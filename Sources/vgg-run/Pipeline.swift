@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 import VGGInt8Runtime
 
 /// One image's outcome: its logits, or the one line saying why it has none.
@@ -22,17 +22,15 @@ enum Pipeline {
         // At most `window` images between the decoder and delivery: a slow reader of the results
         // (a pipe) holds the workers back instead of letting outcomes pile up.
         let window = DispatchSemaphore(value: 4 * jobs)
-        let decoder = Thread {
+        startThread {
             for (index, path) in paths.enumerated() {
                 window.wait()
                 decoded.put((index, Result { () throws(ClassifierError) in try classifier.preprocess(imageAt: path) }))
             }
             decoded.close()
         }
-        decoder.stackSize = 8 << 20
-        decoder.start()
         for worker in workers {
-            let thread = Thread {
+            startThread {
                 while let (index, input) = decoded.take() {
                     switch input {
                     case .success(let tensor):
@@ -46,8 +44,6 @@ enum Pipeline {
                     }
                 }
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         for index in paths.indices {
             deliver(index, outcomes.take(index))
@@ -64,7 +60,7 @@ enum Pipeline {
 
 /// A bounded first-in first-out queue between threads; `take` returns nil once it is closed and empty.
 final class Channel<Element: Sendable>: @unchecked Sendable {  // every access holds `condition`
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var items: [Element] = []  // at most `capacity`: removeFirst is cheap
     private var closed = false
     private let capacity: Int
@@ -99,7 +95,7 @@ final class Channel<Element: Sendable>: @unchecked Sendable {  // every access h
 
 /// Finished outcomes by input index, until the caller takes them in order.
 final class Outcomes: @unchecked Sendable {  // every access holds `condition`
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var done: [Int: Outcome] = [:]
 
     func set(_ index: Int, _ outcome: Outcome) {

@@ -1,4 +1,8 @@
-import Foundation
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import Classification
 import VGGInt8Runtime
 
 /// `vgg-run --benchmark N --jobs J`: J contexts of the one model, each on its own thread with
@@ -40,7 +44,7 @@ struct Throughput: Codable {
         for (job, worker) in workers.enumerated() {
             ready.enter()
             finished.enter()
-            let thread = Thread {
+            startThread {
                 _ = try? worker.context.classify(preprocessed: inputs[job % inputs.count])  // warm-up
                 ready.leave()
                 start.wait()
@@ -53,8 +57,6 @@ struct Throughput: Codable {
                 latencies.set(job, own)
                 finished.leave()
             }
-            thread.stackSize = 8 << 20
-            thread.start()
         }
         ready.wait()
         let begin = DispatchTime.now().uptimeNanoseconds
@@ -71,14 +73,13 @@ struct Throughput: Codable {
     }
 
     var text: String {
-        String(format: "%@, kernel %@, %d job(s) x %d thread(s), %d images in %.2f s: %.2f images/s; "
-                + "latency median %.2f ms, p90 %.2f ms, min %.2f ms, max %.2f ms; load %.1f ms; peak RSS %.1f MB",
-               arch, kernel, jobs, threads, images, seconds, imagesPerS, latencyMs.median, latencyMs.p90, latencyMs.min,
-               latencyMs.max, loadMs, peakRssMb)
+        "\(arch), kernel \(kernel), \(jobs) job(s) x \(threads) thread(s), \(images) images in "
+            + formatted("%.2f s: %.2f images/s; latency median %.2f ms, p90 %.2f ms, min %.2f ms, max %.2f ms; load %.1f ms; peak RSS %.1f MB",
+                        seconds, imagesPerS, latencyMs.median, latencyMs.p90, latencyMs.min, latencyMs.max, loadMs, peakRssMb)
     }
 
     final class Latencies: @unchecked Sendable {  // every access holds `lock`
-        private let lock = NSLock()
+        private let lock = Condition()
         private var perJob: [[Double]]
         init(jobs: Int) { perJob = Array(repeating: [], count: jobs) }
         func set(_ job: Int, _ values: [Double]) { lock.withLock { perJob[job] = values } }

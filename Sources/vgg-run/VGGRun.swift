@@ -2,7 +2,8 @@ import ArgumentParser
 import AtomicFile
 import Classification
 import CommandLineSupport
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Int8Runtime
 import NPY
 import VGGInt8Runtime
@@ -109,7 +110,7 @@ struct VGGRun: ParsableCommand {
                 failed += 1
                 if logitsOut != nil { logits += Array(repeating: .nan, count: classifier.classCount) }
                 if json { entries.append(RunReport.Entry(file: paths[index], error: message)) }
-                FileHandle.standardError.write(Data("vgg-run: \(message)\n".utf8))
+                printToStandardError("vgg-run: \(message)")
             }
         }
         let runMs = milliseconds(since: runStart)
@@ -124,10 +125,10 @@ struct VGGRun: ParsableCommand {
                                    failed: failed, images: entries)
             print(try report.jsonText())
         }
-        FileHandle.standardError.write(Data(("\(classifier.arch) int8: \(paths.count) image(s) in \(String(format: "%.1f", runMs)) ms, "
-            + "\(String(format: "%.2f", perSecond)) images/s, load \(String(format: "%.1f", loadMs)) ms, kernel \(classifier.kernelSummary), "
+        printToStandardError(("\(classifier.arch) int8: \(paths.count) image(s) in \(formatted("%.1f", runMs)) ms, "
+            + "\(formatted("%.2f", perSecond)) images/s, load \(formatted("%.1f", loadMs)) ms, kernel \(classifier.kernelSummary), "
             + "\(jobCount) job(s) x \(threadCount) thread(s)"
-            + (failed > 0 ? "; \(failed) image(s) failed" : "") + "\n").utf8))
+            + (failed > 0 ? "; \(failed) image(s) failed" : "")))
         if failed > 0 { throw ExitCode.failure }
     }
 }

@@ -32,9 +32,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
-        // (zlib: libpng's own dependency, named for the fully static downloads, Docs/Deploying.md)
+        // (zlib and libm: libpng's own dependencies, named, after it, for the fully static downloads,
+        // Docs/Deploying.md; Foundation used to bring libm)
         .target(name: "CImageCodecs",
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z"), .linkedLibrary("m")]),
 
         // Shared by both command lines: one-line errors, the --threads check (QuantCore's ThreadCount).
         .target(name: "CommandLineSupport", dependencies: ["QuantCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],

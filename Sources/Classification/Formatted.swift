@@ -14,7 +14,7 @@ public func formatted(_ format: String, _ arguments: CVarArg...) -> String {
         var buffer = [CChar](repeating: 0, count: capacity)
         let needed = withVaList(arguments) { vsnprintf(&buffer, capacity, format, $0) }
         guard needed >= 0 else { return "" }
-        if Int(needed) < capacity { return String(cString: buffer) }
+        if Int(needed) < capacity { return String(decoding: buffer[..<Int(needed)].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
         capacity = Int(needed) + 1
     }
 }

@@ -222,7 +222,12 @@ private func swiftModule(of symbol: String) -> String? {
     #expect(runtimeModules.isDisjoint(with: offlineModules), "offline modules in vgg-run: \(runtimeModules.intersection(offlineModules).sorted())")
     #expect(!runtime.contains(where: isBLASOrCrypto), "\(runtime.filter(isBLASOrCrypto).sorted())")
 
+    // Foundation proper (and its ICU) neither: FoundationEssentials at most (issue 15 goes on).
+    #expect(!runtimeModules.contains("Foundation"), "vgg-run uses Foundation")
+
     let compiler = try symbols(of: "vgg-quantize")
     #expect(offlineModules.isSubset(of: compiler.compactMap(swiftModule(of:))))
+    // (the control: vgg-quantize uses Foundation, and the reading sees it)
+    #expect(compiler.compactMap(swiftModule(of:)).contains("Foundation"))
     #expect(compiler.contains("cblas_sgemm") && compiler.contains("EVP_Digest"))
 }

@@ -8,7 +8,7 @@
 #   README.txt       what it needs (a Linux kernel version, nothing else) and how to run it
 #   NEEDED.txt       `readelf -d` of the binary: the shared libraries it loads (none)
 #   LICENSE          this project's licence
-#   THIRD-PARTY.txt  the licences of what is linked in (Swift runtime, Foundation, ICU,
+#   THIRD-PARTY.txt  the licences of what is linked in (Swift runtime, FoundationEssentials,
 #                    swift-argument-parser, glibc, libstdc++, libpng, libjpeg-turbo, zlib)
 # Archives are written to a temporary name and renamed, so a dist/ file is never half-written.
 # Scripts/test-dist.sh checks them.
@@ -50,8 +50,8 @@ package() {
                     "$libstdcxx" "$docs/libpng16-16"*/copyright "$docs/libjpeg62-turbo/copyright" "$docs/zlib1g/copyright")
     {
         echo "vgg-run $VERSION for $arch Linux is statically linked. It holds:"
-        echo "- the Swift runtime, Foundation and Dispatch ($swift_version): Apache License 2.0 with the Runtime"
-        echo "  Library Exception; ICU, inside Foundation: the Unicode licence;"
+        echo "- the Swift runtime, FoundationEssentials and Dispatch ($swift_version): Apache License 2.0 with"
+        echo "  the Runtime Library Exception (no ICU: Foundation proper is not linked);"
         echo "- swift-argument-parser: Apache License 2.0;"
         echo "- the GNU C Library (glibc): GNU Lesser General Public License 2.1 or later. To relink vgg-run"
         echo "  with a modified glibc, build it from this project's source (make cross-aarch64, or"

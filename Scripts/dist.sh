@@ -78,7 +78,7 @@ package() {
         echo "(the best this CPU runs, chosen at start; VGG_KERNELS=name restricts the choice)."
         echo
         echo "Needs: Linux $kernel or newer on $arch, nothing else. The binary is statically linked: the"
-        echo "Swift runtime, Foundation, glibc, libstdc++, libpng, libjpeg-turbo and zlib are inside"
+        echo "Swift runtime, FoundationEssentials, glibc, libstdc++, libpng, libjpeg-turbo and zlib are inside"
         echo "(NEEDED.txt: no shared libraries). $systems"
         echo
         echo "Run:"

@@ -57,7 +57,7 @@ _ENV_LIBRARY = "VGG_INT8_LIBRARY"
 _FILE_NAMES = ("libvgg_int8.so.1", "libvgg_int8.so")
 
 _INT32_MIN, _INT32_MAX = -(2 ** 31), 2 ** 31 - 1
-_SSIZE_MAX = 2 ** (8 * ctypes.sizeof(ctypes.c_size_t) - 1) - 1  # the library reads size_t as a signed Int
+_SSIZE_MAX = 2 ** (8 * ctypes.sizeof(ctypes.c_size_t) - 1) - 1  # the library refuses larger sizes (INVALID_INPUT)
 
 
 class Status(enum.IntEnum):
@@ -417,7 +417,28 @@ def _new_logits(count):
 
 # -- Model and Context ----------------------------------------------------------------------------
 
-class Model:
+class _Closable:
+    """close(), the context-manager protocol and __del__ of Model and Context: all free the _Handle."""
+
+    def close(self):
+        """Frees this object's handle (after a call in flight on another thread returns); a
+        Model's contexts keep working. Idempotent."""
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        self.close()
+
+
+class Model(_Closable):
     """A loaded blob (vgg_model): immutable, shared by any number of threads.
 
     Model(path_or_bytes, threads=1, library=None)
@@ -503,23 +524,6 @@ class Model:
         del keep
         return result
 
-    def close(self):
-        """Drops this model (contexts made from it keep working). Idempotent."""
-        if self._handle is not None:
-            self._handle.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
-
     def __repr__(self):
         if self._handle is None:
             return "<vgg_int8.Model (not opened)>"
@@ -528,7 +532,7 @@ class Model:
             ", closed" if self.closed else "")
 
 
-class Context:
+class Context(_Closable):
     """One caller's working memory (vgg_context): use it from one thread at a time, make one per
     thread (Model.context()). Another thread entering it while it classifies gets VGGInt8Error
     with status VGG_ERROR_CONTEXT_BUSY.
@@ -625,23 +629,6 @@ class Context:
         logits = self._run(self.library.vgg_classify_preprocessed, pointer, count)
         del keep
         return logits
-
-    def close(self):
-        """Frees the context (after a call in flight on another thread returns). Idempotent."""
-        if self._handle is not None:
-            self._handle.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
 
     def __repr__(self):
         return "<vgg_int8.Context on %s, %s thread(s)%s>" % (

@@ -102,6 +102,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging", "QuantCore", "NPY"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TestSupport", "TorchCheckpoint"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "ClassificationTests", dependencies: ["Classification", "TestSupport"]),
+        .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile", "TestSupport"]),
         .testTarget(name: "VGGModelTests", dependencies: ["TestSupport", "VGGModel"]),
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "VGGModel", "NPY", "TorchCheckpoint"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Imaging"]),

@@ -2,7 +2,7 @@
 # `make lib`: the runtime's C library for this machine, into .build/lib/ (Docs/Embedding.md):
 #   include/vgg_int8.h      the header
 #   libvgg_int8.so.ABI      the shared library (soname libvgg_int8.so.ABI, link name libvgg_int8.so):
-#                           the Swift runtime and FoundationEssentials linked in, so it needs no Swift
+#                           the Swift runtime linked in (no Foundation of any kind), so it needs no Swift
 #                           installed where it runs (glibc, libstdc++, libpng, libjpeg, zlib);
 #                           only the vgg_* functions of the header are exported
 #   libvgg_int8.a           the static library: our code only; a program linking it also links
@@ -44,7 +44,7 @@ echo "== build-lib: libvgg_int8.so.$ABI and libvgg_int8.a ($($SWIFT --version 2>
 BIN=$($SWIFT build "${FLAGS[@]}" --show-bin-path)
 rm -f "$BIN/libvgg_int8.so" "$BIN/libvgg_int8_static.a"   # (never ship an earlier build's)
 for product in vgg_int8 vgg_int8_static; do
-    # (the link warns about FoundationEssentials' mktemp; progress lines dropped)
+    # (progress lines dropped)
     $SWIFT build "${FLAGS[@]}" --product $product > "$OUT/build.log" 2>&1 \
         || { grep -v -E '^\[[0-9]+/[0-9]+\]' "$OUT/build.log" >&2; fail "swift build --product $product failed (above)"; }
 done
@@ -58,15 +58,14 @@ ln -sf "libvgg_int8.so.$ABI" "$OUT/libvgg_int8.so"
 cp "$BIN/libvgg_int8_static.a" "$OUT/libvgg_int8.a.tmp" && mv "$OUT/libvgg_int8.a.tmp" "$OUT/libvgg_int8.a"
 
 # The static Swift runtime the archive needs, from this toolchain: its swiftrt.o (registers the
-# library's metadata at start-up) and the libraries the objects' autolink entries name, plus
-# FoundationEssentials' own libraries, in one group (they refer to each other).
+# library's metadata at start-up) and the libraries the objects' autolink entries name, in one
+# group (they refer to each other).
 RESOURCES=$($SWIFT -print-target-info | sed -n 's/.*"runtimeResourcePath": "\(.*\)".*/\1/p')
 STATIC=${RESOURCES}_static/linux
 ARCH=$(uname -m)
 [ -f "$STATIC/$ARCH/swiftrt.o" ] || fail "no static Swift runtime at $STATIC ($STATIC/$ARCH/swiftrt.o)"
 AUTOLINK=$(dirname "$(command -v "$SWIFT")")/swift-autolink-extract
-SWIFT_LIBS=$("$AUTOLINK" "$OUT/libvgg_int8.a" -o - | sort -u | grep -E '^-l(swift|Foundation|dispatch|BlocksRuntime)' | tr '\n' ' ')
-FOUNDATION_DEPS="-l_FoundationCShims -l_FoundationCollections"
+SWIFT_LIBS=$("$AUTOLINK" "$OUT/libvgg_int8.a" -o - | sort -u | grep -E '^-l(swift|dispatch|BlocksRuntime)' | tr '\n' ' ')
 SYSTEM_LIBS="-lpng16 -ljpeg -lz -lstdc++ -lm -lpthread -ldl -lutil"
 
 cat > "$OUT/vgg_int8.pc" <<EOF
@@ -90,6 +89,6 @@ Name: vgg_int8-static
 Description: VGG int8 runtime, C API (static library, with this toolchain's static Swift runtime)
 Version: $VERSION
 Cflags: -I\${includedir}
-Libs: \${libdir}/libvgg_int8.a \${swiftstatic}/$ARCH/swiftrt.o -L\${swiftstatic} -Wl,--start-group $SWIFT_LIBS$FOUNDATION_DEPS -Wl,--end-group $SYSTEM_LIBS
+Libs: \${libdir}/libvgg_int8.a \${swiftstatic}/$ARCH/swiftrt.o -L\${swiftstatic} -Wl,--start-group $SWIFT_LIBS-Wl,--end-group $SYSTEM_LIBS
 EOF
 echo "== build-lib: $OUT: $(cd "$OUT" && ls -l libvgg_int8.so.$ABI libvgg_int8.a | awk '{printf "%s %.1f MB  ", $9, $5/1048576}')"

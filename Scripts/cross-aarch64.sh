@@ -228,7 +228,7 @@ setup() {
 
 build() {
     setup
-    # Fully static: the Swift runtime, FoundationEssentials, glibc, libstdc++, libpng, libjpeg and zlib
+    # Fully static: the Swift runtime, FoundationEssentials (swift-argument-parser's), glibc, libstdc++, libpng, libjpeg and zlib
     # linked in, so the binary runs on any aarch64 Linux (Raspberry Pi OS 12 and Ubuntu 20.04 too,
     # whose glibc is older than Debian 13's).
     step "swift build -c release --product vgg-run --swift-sdk $SDK_NAME --static-swift-stdlib -static-executable (scratch $SCRATCH)"
@@ -242,7 +242,7 @@ build() {
     # The C library (as `make lib` on the host): the Swift runtime linked into the .so, only the
     # header's functions exported; and the static archive. Own scratch: -static-stdlib.
     # (-fPIC: SwiftPM compiles C for this target without it, which a shared object cannot take;
-    # -l_FoundationCollections ...: FoundationEssentials' own libraries, which this driver does not add; -z defs: no symbol left undefined.)
+    # -z defs: no symbol left undefined.)
     local abi; abi=$(sed -n 's/^#define VGG_INT8_ABI_VERSION \([0-9][0-9]*\)$/\1/p' include/vgg_int8.h)
     mkdir -p "$LIB_OUT/include"
     Scripts/build-lib.sh --map "$LIB_OUT/vgg_int8.map"
@@ -250,9 +250,9 @@ build() {
     for product in vgg_int8 vgg_int8_static; do
         in_root "cd /src && swift build -c release --product $product --scratch-path $LIB_SCRATCH \
             --swift-sdks-path /opt/swift-sdks --swift-sdk $SDK_NAME -Xswiftc -static-stdlib \
-            -Xcc -fPIC -Xlinker -L$SYSROOT_IN/usr/libexec/swift/lib/swift_static/linux -Xlinker -l_FoundationCollections -Xlinker -l_FoundationCShims -Xlinker -z -Xlinker defs \
+            -Xcc -fPIC -Xlinker -z -Xlinker defs \
             -Xlinker --version-script=/src/$LIB_OUT/vgg_int8.map -Xlinker -soname=libvgg_int8.so.$abi 2>&1 \
-            | grep -v -e 'unused during compilation: .-pie.' -e 'warning: the use of .mktemp.'; exit \${PIPESTATUS[0]}" \
+            | grep -v -e 'unused during compilation: .-pie.'; exit \${PIPESTATUS[0]}" \
             || fail "the aarch64 library build failed (above)"
     done
     local built=$LIB_SCRATCH/$TRIPLE/release

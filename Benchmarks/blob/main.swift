@@ -80,9 +80,9 @@ func openVGG16() throws {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("blob-bench-\(UUID().uuidString).vq8")
     defer { try? FileManager.default.removeItem(at: url) }
     try Data(bytes).write(to: url)
-    _ = try BlobFile(contentsOf: url)  // warm the page cache
-    let verified = try bestTime { _ = try BlobFile(contentsOf: url) }
-    let unverified = try bestTime { _ = try BlobFile(contentsOf: url, verifyData: false) }
+    _ = try BlobFile(path: url.path)  // warm the page cache
+    let verified = try bestTime { _ = try BlobFile(path: url.path) }
+    let unverified = try bestTime { _ = try BlobFile(path: url.path, verifyData: false) }
     let checksumOnly = bestTime { _ = XXH64.hash(bytes) }
     print("VGG16 blob: \(bytes.count) bytes; encode (with its self-check) \(milliseconds(encodeSeconds, 0)) ms")
     print("open, verifyData true: \(milliseconds(verified, 1)) ms; verifyData false: \(milliseconds(unverified, 2)) ms; XXH64 of the bytes in memory: \(milliseconds(checksumOnly, 1)) ms")

@@ -1,24 +1,23 @@
-import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension AtomicFile {
-    /// Checks, before a long computation, that `write(_:to:)` could create or replace `url`:
-    /// its folder exists and is writable, and `url` is not a folder. (The write itself may still
+    /// Checks, before a long computation, that `write(_:to:)` could create or replace `path`:
+    /// its folder exists and is writable, and `path` is not a folder. (The write itself may still
     /// fail, e.g. when the disk is full; it then throws and leaves no file.)
     ///
     /// - Throws: `AtomicFileError`, e.g. `cannot write /out/model.vq8: folder /out does not exist`.
-    public static func checkWritable(_ url: URL) throws {
-        let directory = url.deletingLastPathComponent().path
-        if kind(of: url.path) == S_IFDIR {
-            throw AtomicFileError(path: url.path, reason: "it is a folder")
+    public static func checkWritable(_ path: String) throws {
+        let (directory, name) = split(path)
+        if name.isEmpty || kind(of: path) == S_IFDIR {
+            throw AtomicFileError(path: path, reason: "it is a folder")
         }
         guard kind(of: directory) == S_IFDIR else {
-            throw AtomicFileError(path: url.path, reason: "folder \(directory) does not exist")
+            throw AtomicFileError(path: path, reason: "folder \(directory) does not exist")
         }
         guard access(directory, W_OK) == 0 else {
-            throw AtomicFileError(path: url.path, reason: "folder \(directory) is not writable")
+            throw AtomicFileError(path: path, reason: "folder \(directory) is not writable")
         }
     }
 

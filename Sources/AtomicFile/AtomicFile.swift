@@ -1,4 +1,3 @@
-import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,11 +7,12 @@ import Glibc
 /// and the temporary file is renamed over the target (rename is atomic within a file system).
 /// An interrupted or failed write leaves no temporary file behind.
 public enum AtomicFile {
+    /// Writes `bytes` to the file at `path` (as given: relative to the working folder or absolute).
     /// - Throws: `AtomicFileError` naming the path and the system's reason.
-    public static func write(_ bytes: [UInt8], to url: URL) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        var template = ((directory.isEmpty ? "." : directory) + "/.\(url.lastPathComponent).tmp-XXXXXX").utf8CString
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let (directory, name) = split(path)
+        guard !name.isEmpty else { throw AtomicFileError(path: path, reason: "it is a folder") }
+        var template = (directory + "/." + name + ".tmp-XXXXXX").utf8CString
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw AtomicFileError(path: path, errno: errno) }
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -38,6 +38,17 @@ public enum AtomicFile {
         guard fsync(fd) == 0, close(fd) == 0 else { throw AtomicFileError(path: path, errno: errno) }
         guard rename(temporary, path) == 0 else { throw AtomicFileError(path: path, errno: errno) }
         ok = true
+    }
+
+    /// The folder holding `path` and the file's name in it: `a/b/c.vq8` is (`a/b`, `c.vq8`),
+    /// `c.vq8` is (`.`, `c.vq8`), `/c.vq8` is (`/`, `c.vq8`), `out/` is (`out`, ``).
+    /// Repeated slashes are kept, as the file system reads them the same way.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return (".", path) }
+        let name = String(path[path.index(after: slash)...])
+        var directory = path[..<slash]
+        while directory.hasSuffix("/") { directory.removeLast() }
+        return (directory.isEmpty ? "/" : String(directory), name)
     }
 }
 

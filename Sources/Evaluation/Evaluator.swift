@@ -77,7 +77,7 @@ public struct Evaluator {
         let layerIndex = Dictionary(uniqueKeysWithValues: result.layers.enumerated().map { ($1.name, $0) })
         let files = images.files
         for batch in stride(from: 0, to: files.count, by: Self.batchSize).map({ $0 ..< min($0 + Self.batchSize, files.count) }) {
-            let inputs = try batch.map { preprocessing(try ImageDecoder.decode(contentsOf: files[$0])) }
+            let inputs = try batch.map { preprocessing(try ImageDecoder.decode(path: files[$0].relativePath)) }
 
             // int8 first, keeping every layer's output (uint8: a quarter of the fp32 bytes).
             var int8Outputs: [[ExecutionContext.LayerOutput]] = []

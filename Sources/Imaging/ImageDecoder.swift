@@ -1,5 +1,4 @@
 import CImageCodecs
-import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,15 +23,14 @@ public enum ImageDecoder {
     /// Reads and decodes one image file.
     ///
     /// - Parameters:
-    ///   - url: a file URL; errors name it by `url.relativePath` (the path as given).
+    ///   - path: the file's path; errors name it as given.
     ///   - maxPixels: largest accepted `width * height`.
     /// - Returns: the image, HWC RGB, 8 bits per channel.
     /// - Throws: `ImageError` if the file cannot be read, is empty, is not PNG or JPEG, is
     ///   corrupt or truncated, or has more than `maxPixels` pixels.
-    public static func decode(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws(ImageError) -> RGBImage {
-        let name = url.relativePath
-        let bytes = try readFile(atPath: url.path, name: name)
-        return try decode(bytes: bytes, name: name, maxPixels: maxPixels)
+    public static func decode(path: String, maxPixels: Int = defaultMaxPixels) throws(ImageError) -> RGBImage {
+        let bytes = try readFile(atPath: path, name: path)
+        return try decode(bytes: bytes, name: path, maxPixels: maxPixels)
     }
 
     /// Decodes a whole PNG or JPEG file held in memory.
@@ -41,7 +39,7 @@ public enum ImageDecoder {
     ///   - bytes: the file's contents.
     ///   - name: how errors name the image (usually its path).
     ///   - maxPixels: largest accepted `width * height`.
-    /// - Throws: `ImageError`, as `decode(contentsOf:maxPixels:)`.
+    /// - Throws: `ImageError`, as `decode(path:maxPixels:)`.
     public static func decode(bytes: [UInt8], name: String, maxPixels: Int = defaultMaxPixels) throws(ImageError) -> RGBImage {
         guard !bytes.isEmpty else { throw ImageError(file: name, kind: .empty, problem: "file is empty") }
         var result = vgg_image_result()

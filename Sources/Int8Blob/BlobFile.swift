@@ -1,4 +1,3 @@
-import FoundationEssentials
 import QuantCore
 #if canImport(Glibc)
 import Glibc
@@ -79,11 +78,6 @@ public final class BlobFile: @unchecked Sendable {
         }
         try self.init(name: path, bytes: UnsafeRawBufferPointer(start: address, count: byteCount), storage: .mapped,
                       verifyData: verifyData)
-    }
-
-    /// Maps and checks the blob at `url`; errors name `url.relativePath`. See `init(path:verifyData:)`.
-    public convenience init(contentsOf url: URL, verifyData: Bool = true) throws(BlobError) {
-        try self.init(path: url.relativePath, verifyData: verifyData)
     }
 
     /// Checks a blob held in memory (tests, tools), with the same checks as a mapped file. The

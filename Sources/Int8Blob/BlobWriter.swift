@@ -1,5 +1,4 @@
 import AtomicFile
-import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,13 +19,13 @@ public enum BlobWriter {
         try encode(model, name: "blob")
     }
 
-    /// Encodes `model` and writes it to `url` atomically (`AtomicFile`: a reader sees the old
-    /// file or the whole new one).
+    /// Encodes `model` and writes it to the file at `path` atomically (`AtomicFile`: a reader
+    /// sees the old file or the whole new one).
     ///
-    /// - Throws: `BlobError` naming `url` when the model is invalid; `AtomicFileError`
+    /// - Throws: `BlobError` naming `path` when the model is invalid; `AtomicFileError`
     ///   (`cannot write PATH: REASON`) when the file cannot be written.
-    public static func write(_ model: QuantizedModel, to url: URL) throws {
-        try AtomicFile.write(encode(model, name: url.relativePath), to: url)
+    public static func write(_ model: QuantizedModel, to path: String) throws {
+        try AtomicFile.write(encode(model, name: path), to: path)
     }
 
     static func encode(_ model: QuantizedModel, name: String) throws(BlobError) -> [UInt8] {

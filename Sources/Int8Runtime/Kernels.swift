@@ -1,4 +1,7 @@
 import CInt8Kernels
+#if canImport(Glibc)
+import Glibc
+#endif
 import QuantCore
 
 /// One entry of the C kernel list (`CInt8Kernels/kernel_list.c`): for one instruction set, a direct
@@ -89,6 +92,12 @@ public struct Kernel: Sendable, Equatable {
                 + "(it runs: \(runnable.map(\.name).joined(separator: ", ")))")
         }
         return chosen
+    }
+
+    /// `allowed(environment:)` with this process's `VGG_KERNELS`.
+    public static func allowed() throws(RuntimeError) -> [Kernel] {
+        guard let value = getenv(environmentVariable) else { return try allowed(environment: [:]) }
+        return try allowed(environment: [environmentVariable: String(cString: value)])
     }
 
     /// The best complete kernel this CPU runs for layers of any weights, within `VGG_KERNELS` when

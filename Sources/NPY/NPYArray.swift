@@ -1,4 +1,6 @@
-import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A NumPy `.npy` array (format version 1.0-3.0), C order, little-endian.
 ///
@@ -98,12 +100,24 @@ public struct NPYArray: Sendable, Equatable {
         self.bytes = Array(data[start...])
     }
 
-    public init(contentsOf url: URL) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw NPYError("\(url.path): cannot read file")
+    /// Reads the `.npy` file at `path`; errors name the path.
+    public init(path: String) throws {
+        guard let bytes = Self.readFile(path) else { throw NPYError("\(path): cannot read file") }
+        do { try self.init(npyBytes: bytes) } catch let error as NPYError {
+            throw NPYError("\(path): \(error.message)")
         }
-        do { try self.init(npyBytes: [UInt8](data)) } catch let error as NPYError {
-            throw NPYError("\(url.path): \(error.message)")
+    }
+
+    /// The whole file (C stdio), nil when it cannot be opened or read (a folder included).
+    private static func readFile(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            bytes += chunk[0..<count]
+            if count < chunk.count { return ferror(file) == 0 ? bytes : nil }
         }
     }
 

@@ -36,7 +36,7 @@ public enum CalibrationImages {
         var loaded: [(URL, [Float])] = []
         for file in files {
             do {
-                loaded.append((file, preprocessing(try ImageDecoder.decode(contentsOf: file))))
+                loaded.append((file, preprocessing(try ImageDecoder.decode(path: file.relativePath))))
             } catch {
                 warn("warning: skipping calibration image \(error)")
             }

@@ -128,9 +128,9 @@ public struct CompileJob {
     /// - Throws: as `run(progress:)`, and `AtomicFileError` or `BlobError` for the file.
     public func run(writingTo url: URL, progress: (Event) -> Void = { _ in }) throws -> Result {
         try checkOptions()
-        try AtomicFile.checkWritable(url)
+        try AtomicFile.checkWritable(url.path)
         let result = try compile(progress: progress)
-        try BlobWriter.write(result.model, to: url)
+        try BlobWriter.write(result.model, to: url.relativePath)
         return result
     }
 

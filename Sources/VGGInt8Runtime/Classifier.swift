@@ -1,4 +1,3 @@
-import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,7 +54,7 @@ public final class Classifier: Sendable {
     public init(blob: BlobFile, kernels: [Kernel]? = nil, threads: Int = 1) throws(ClassifierError) {
         do throws(RuntimeError) {
             let chosen: [Kernel]
-            if let kernels { chosen = kernels } else { chosen = try Kernel.allowed(environment: ProcessInfo.processInfo.environment) }
+            if let kernels { chosen = kernels } else { chosen = try Kernel.allowed() }
             model = try Int8Model(blob: blob, kernels: chosen, threads: threads)
         } catch {
             throw ClassifierError(.invalidSettings, error.description)
@@ -79,7 +78,7 @@ public final class Classifier: Sendable {
     /// - Throws: `ClassifierError.invalidImage` naming the file.
     public func preprocess(imageAt path: String) throws(ClassifierError) -> [Float] {
         do {
-            return preprocessing(try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path)))
+            return preprocessing(try ImageDecoder.decode(path: path))
         } catch {
             throw ClassifierError(.invalidImage, error.description)
         }

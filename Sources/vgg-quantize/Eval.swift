@@ -49,7 +49,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         OpenBLASProcess.useOptimizedCoreIfNeeded()
-        let blobFile = try BlobFile(contentsOf: URL(fileURLWithPath: blob))
+        let blobFile = try BlobFile(path: blob)
         let imageSet = try EvaluationImages(folder: URL(fileURLWithPath: images), labelsFile: labels.map { URL(fileURLWithPath: $0) },
                                             classNames: blobFile.labels)
         let evaluator = try Evaluator(network: try model.loadNetwork(), blob: blobFile, threads: threads,
@@ -69,18 +69,18 @@ struct Eval: ParsableCommand {
         let report = EvaluationReport(result, evaluator: evaluator, images: imageSet, checkpointBytes: checkpointBytes)
 
         if let json {
-            try AtomicFile.write(Array((try report.jsonText() + "\n").utf8), to: URL(fileURLWithPath: json))
+            try AtomicFile.write(Array((try report.jsonText() + "\n").utf8), to: json)
         }
         if let html {
-            try AtomicFile.write(Array(ReportPage.html(report).utf8), to: URL(fileURLWithPath: html))
+            try AtomicFile.write(Array(ReportPage.html(report).utf8), to: html)
         }
         if let saveLogits {
             let folder = URL(fileURLWithPath: saveLogits)
             let shape = [report.images, blobFile.labels.count]
-            try AtomicFile.write(NPYArray(floats: result.fp32Logits, shape: shape).npyBytes, to: folder.appendingPathComponent("fp32.npy"))
-            try AtomicFile.write(NPYArray(floats: result.int8Logits, shape: shape).npyBytes, to: folder.appendingPathComponent("int8.npy"))
+            try AtomicFile.write(NPYArray(floats: result.fp32Logits, shape: shape).npyBytes, to: folder.appendingPathComponent("fp32.npy").path)
+            try AtomicFile.write(NPYArray(floats: result.int8Logits, shape: shape).npyBytes, to: folder.appendingPathComponent("int8.npy").path)
             let paths = imageSet.files.map { $0.relativePath + "\n" }.joined()
-            try AtomicFile.write(Array(paths.utf8), to: folder.appendingPathComponent("images.txt"))
+            try AtomicFile.write(Array(paths.utf8), to: folder.appendingPathComponent("images.txt").path)
         }
         print(report.summaryText)
     }

@@ -13,6 +13,6 @@ struct Inspect: ParsableCommand {
     func run() throws {
         // Tables are always validated; the data checksum is reported (ok / MISMATCH), not
         // fatal, so a damaged blob can still be looked at.
-        print(try BlobFile(contentsOf: URL(fileURLWithPath: blob), verifyData: false).inspectText(), terminator: "")
+        print(try BlobFile(path: blob, verifyData: false).inspectText(), terminator: "")
     }
 }

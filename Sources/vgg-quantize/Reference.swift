@@ -53,7 +53,7 @@ struct Reference: ParsableCommand {
 
         var inputs: [[Float]] = []
         for path in images {
-            let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path))
+            let image = try ImageDecoder.decode(path: path)
             inputs.append(preprocessing(image))
         }
         let engine = FloatEngine(network: network, threads: threads)
@@ -68,7 +68,7 @@ struct Reference: ParsableCommand {
 
         if let logitsOut {
             let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, network.classCount])
-            try AtomicFile.write(array.npyBytes, to: URL(fileURLWithPath: logitsOut))
+            try AtomicFile.write(array.npyBytes, to: logitsOut)
         }
         let results = zip(images, logits).map { ImageResult(file: $0, logits: $1, top: top, classNames: classNames) }
         let timing = String(format: "%.1f", runSeconds * 1000)

@@ -1,5 +1,4 @@
 import CommandLineSupport
-import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,10 +30,7 @@ enum Inputs {
     }
 
     static func folder(_ path: String) throws -> [String] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: path)
-        } catch {
+        guard let names = entries(of: path) else {
             throw CommandError("\(path): cannot list the folder (\(String(cString: strerror(errno))))")
         }
         let images = names.filter { extensions.contains(fileExtension($0)) }.sorted()
@@ -46,12 +42,13 @@ enum Inputs {
     static func lines(of list: String) throws -> [String] {
         let bytes: [UInt8]
         if list == "-" {
-            bytes = readAll(descriptor: 0)
-        } else {
-            guard let contents = FileManager.default.contents(atPath: list) else {
-                throw CommandError("\(list): cannot read the list file")
+            guard let contents = readAll(descriptor: 0) else {
+                throw CommandError("standard input: cannot read the list (\(String(cString: strerror(errno))))")
             }
-            bytes = Array(contents)
+            bytes = contents
+        } else {
+            guard let contents = readFile(list) else { throw CommandError("\(list): cannot read the list file") }
+            bytes = contents
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw CommandError("\(list == "-" ? "standard input" : list): the list is not UTF-8 text")
@@ -59,14 +56,40 @@ enum Inputs {
         return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
     }
 
-    /// Everything left on a file descriptor (standard input).
-    static func readAll(descriptor: Int32) -> [UInt8] {
+    /// The names in a folder, without "." and ".."; nil (and `errno` set) when it cannot be listed.
+    static func entries(of path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(directory) else { return errno == 0 ? names : nil }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+    }
+
+    /// The contents of a file (not a folder); nil when it cannot be read.
+    static func readFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else { return nil }
+        return readAll(descriptor: descriptor)
+    }
+
+    /// Everything left on a file descriptor (standard input, a list file); nil on a read error.
+    static func readAll(descriptor: Int32) -> [UInt8]? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return bytes }
+            if count < 0 { return nil }
+            if count == 0 { return bytes }
             bytes += chunk[0..<count]
         }
     }

@@ -3,7 +3,9 @@ import AtomicFile
 import Classification
 import CommandLineSupport
 import Dispatch
-import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Int8Runtime
 import NPY
 import VGGInt8Runtime
@@ -51,8 +53,8 @@ struct VGGRun: ParsableCommand {
 
     static func main() { mainWithOneLineErrors() }
 
-    /// The CPUs this process may use.
-    static let processors = ProcessInfo.processInfo.activeProcessorCount
+    /// The CPUs online (what Foundation's `activeProcessorCount` gives on Linux).
+    static let processors = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     var jobCount: Int { jobs ?? 1 }
     var threadCount: Int { threads ?? max(1, Self.processors / jobCount) }
@@ -73,7 +75,7 @@ struct VGGRun: ParsableCommand {
         let paths = try Inputs.collect(arguments: images, list: list)
         guard !paths.isEmpty else { throw CommandError("no images given: \(list == "-" ? "standard input" : list ?? "the list") is empty") }
         let loadStart = DispatchTime.now().uptimeNanoseconds
-        let kernels = try Kernel.allowed(environment: ProcessInfo.processInfo.environment)
+        let kernels = try Kernel.allowed()
         let classifier = try Classifier(path: blob, kernels: kernels, threads: threadCount)
         let loadMs = milliseconds(since: loadStart)
 
@@ -117,7 +119,7 @@ struct VGGRun: ParsableCommand {
         let perSecond = Double(paths.count) / (runMs / 1000)
         if let logitsOut {
             let array = NPYArray(floats: logits, shape: [paths.count, classifier.classCount])
-            try AtomicFile.write(array.npyBytes, to: URL(fileURLWithPath: logitsOut))
+            try AtomicFile.write(array.npyBytes, to: logitsOut)
         }
         if json {
             let report = RunReport(arch: classifier.arch, classes: classifier.classCount, kernel: classifier.kernelSummary,

@@ -31,7 +31,7 @@ func everyArchCompiles(arch: String) throws {
                                "--calibration", photos.path, "-o", blob.path] + smallInput)
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("\(arch),"), "summary names the arch: \(result.stdout)")
-    let file = try BlobFile(contentsOf: blob)
+    let file = try BlobFile(path: blob.path)
     #expect(file.arch == arch)
     let convs = ["vgg11": 8, "vgg13": 10, "vgg16": 13, "vgg19": 16][arch.replacingOccurrences(of: "_bn", with: "")]!
     let weighted = file.model().layers.filter {
@@ -76,18 +76,18 @@ func everyArchCompiles(arch: String) throws {
                                "--resize", "32", "--crop", "32", "--mean", "0.3053,0.3053,0.3053", "--std", "0.3234,0.3234,0.3234",
                                "-o", blob.path])
     #expect(result.status == 0, "\(result.stderr)")
-    let file = try BlobFile(contentsOf: blob)
+    let file = try BlobFile(path: blob.path)
     #expect(file.labels == (0..<10).map { "\($0)" })
     let model = file.model()
     guard case .linear(let last) = model.layers.last else { Issue.record("last layer is not linear"); return }
     let spec = model.input
     let preprocessing = Preprocessing(spec)
-    let reference = try NPYArray(contentsOf: digits.appendingPathComponent("heldout.logits.npy")).floats()
+    let reference = try NPYArray(path: digits.appendingPathComponent("heldout.logits.npy").path).floats()
     let rows = try String(contentsOf: digits.appendingPathComponent("heldout/labels.csv"), encoding: .utf8)
         .split(separator: "\n").dropFirst().prefix(24).map { $0.split(separator: ",") }
     var signal = 0.0, noise = 0.0, disagreements: [String] = []
     for (index, row) in rows.enumerated() {
-        let image = try ImageDecoder.decode(contentsOf: digits.appendingPathComponent("heldout/\(row[0])"))
+        let image = try ImageDecoder.decode(path: digits.appendingPathComponent("heldout/\(row[0])").path)
         let input = Boundary.quantizeInput(preprocessing(image), height: 32, width: 32, quantization: spec.quantization)
         let logits = Boundary.dequantizeLogits(ReferenceExecutor.run(model, input: input, height: 32, width: 32).accumulators,
                                                layer: last)
@@ -183,7 +183,7 @@ private struct CompileCase {
     let warnings = result.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: skipping calibration image") }
     #expect(warnings.count == 2, "\(result.stderr)")
     #expect(warnings.contains { $0.contains("a-broken.png") } && warnings.contains { $0.contains("b-cut.jpg") })
-    #expect(try BlobFile(contentsOf: c.blob).calibration.contains("1 images"))
+    #expect(try BlobFile(path: c.blob.path).calibration.contains("1 images"))
 }
 
 @Test func unwritableOutputIsRefusedBeforeCalibrating() throws {

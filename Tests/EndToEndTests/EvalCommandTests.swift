@@ -79,12 +79,12 @@ private func json(_ path: URL) throws -> [String: Any] {
     #expect(!html.contains("http://") && !html.contains("https://"))
 
     for name in ["fp32.npy", "int8.npy"] {
-        let array = try NPYArray(contentsOf: logits.appendingPathComponent(name))
+        let array = try NPYArray(path: logits.appendingPathComponent(name).path)
         #expect(array.shape == [360, 10], "\(name)")
     }
     // fp32.npy is the fused graph's logits: PyTorch's (torchvision's graph) within float tolerance.
-    let fp32 = try NPYArray(contentsOf: logits.appendingPathComponent("fp32.npy")).floats()
-    let torch = try NPYArray(contentsOf: digits.appendingPathComponent("heldout.logits.npy")).floats()
+    let fp32 = try NPYArray(path: logits.appendingPathComponent("fp32.npy").path).floats()
+    let torch = try NPYArray(path: digits.appendingPathComponent("heldout.logits.npy").path).floats()
     #expect(zip(fp32, torch).map { abs($0 - $1) }.max()! <= 1e-4 * torch.map(abs).max()!)
     let listed = try String(contentsOf: logits.appendingPathComponent("images.txt"), encoding: .utf8).split(separator: "\n")
     #expect(listed.count == 360 && listed.first?.hasSuffix("heldout/0000.png") == true)

@@ -21,7 +21,7 @@ import VGGInt8Runtime
         defer { try? FileManager.default.removeItem(at: out) }
         let result = try Tool(name: "vgg-run").run([blob.path, "--threads", "2", "--logits-out", out.path] + images)
         #expect(result.status == 0, "\(result.stderr)")
-        return try NPYArray(contentsOf: out).floats()
+        return try NPYArray(path: out.path).floats()
     }
 
     @Test(arguments: ["digits", "vgg13_bn"])
@@ -48,7 +48,7 @@ import VGGInt8Runtime
     @Test func framesInBothPixelOrdersAndStrides() throws {
         let classifier = try Classifier(path: Blobs.digitsBlob.path)
         let context = try classifier.makeContext()
-        let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: Self.images[4]))
+        let image = try ImageDecoder.decode(path: Self.images[4])
         let expected = context.classify(image).logits
         for (format, stride) in [(PixelFormat.rgb, image.width * 3), (.rgb, image.width * 3 + 13), (.bgr, image.width * 3 + 1)] {
             var frame = [UInt8](repeating: 0xAB, count: stride * image.height)

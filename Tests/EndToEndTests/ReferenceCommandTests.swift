@@ -36,8 +36,8 @@ func referenceLogitsMatchPyTorchFromImageFiles(arch: String) throws {
                               + manifest.files.images.map { images.appendingPathComponent($0).path })
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.contains("OpenBLAS core"), "timings name the OpenBLAS core: \(result.stderr)")
-    let ours = try NPYArray(contentsOf: out)
-    let torch = try NPYArray(contentsOf: models.appendingPathComponent("\(arch).files.logits.npy"))
+    let ours = try NPYArray(path: out.path)
+    let torch = try NPYArray(path: models.appendingPathComponent("\(arch).files.logits.npy").path)
     #expect(ours.shape == torch.shape)
     let (a, b) = (try ours.floats(), try torch.floats())
     let worst = zip(a, b).map { abs($0 - $1) }.max()!

@@ -21,7 +21,7 @@ private func logits(_ blob: URL, _ images: [String], environment: [String: Strin
     defer { try? FileManager.default.removeItem(at: out) }
     let result = try run.run([blob.path, "--threads", "\(threads)", "--logits-out", out.path] + images, environment: environment)
     #expect(result.status == 0, "\(result.stderr)")
-    return try NPYArray(contentsOf: out).bytes
+    return try NPYArray(path: out.path).bytes
 }
 
 @Test func classifiesDigitsLikeTheFloatModel() throws {
@@ -34,7 +34,7 @@ private func logits(_ blob: URL, _ images: [String], environment: [String: Strin
     let images = object["images"] as! [[String: Any]]
     #expect(images.count == heldout.count)
     // Against PyTorch's fp32 logits of the same images: same top-1 on all 12.
-    let reference = try NPYArray(contentsOf: digits.appendingPathComponent("heldout.logits.npy")).floats()
+    let reference = try NPYArray(path: digits.appendingPathComponent("heldout.logits.npy").path).floats()
     for (index, image) in images.enumerated() {
         let fp32 = Array(reference[index * 10 ..< index * 10 + 10])
         let fp32Top = fp32.indices.max { fp32[$0] < fp32[$1] }!
@@ -68,7 +68,7 @@ func logitsAreIdenticalForEveryKernelAndThreadCount(target: String) throws {
     #expect(result.status == 0, "\(result.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
     let layers = object["layers"] as! [[String: Any]]
-    let blob = try BlobFile(contentsOf: Blobs.digitsPairsBlob)
+    let blob = try BlobFile(path: Blobs.digitsPairsBlob.path)
     #expect(blob.formatVersion == 2)
     let general = Kernel.runnable.first { $0.accepts(pairBounded: false) }!.name
     let best = Kernel.runnable.first { $0.accepts(pairBounded: true) }!.name
@@ -119,7 +119,7 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
         #expect(object[key] != nil, "missing \(key)")
     }
     let layers = object["layers"] as! [[String: Any]]
-    let blob = try BlobFile(contentsOf: Blobs.digitsBlob)
+    let blob = try BlobFile(path: Blobs.digitsBlob.path)
     #expect(layers.count == blob.layers.count)
     #expect(layers.allSatisfy { $0["name"] is String && $0["ms"] is Double })
     #expect(layers.contains { ($0["gmac_per_s"] as? Double ?? 0) > 0 })

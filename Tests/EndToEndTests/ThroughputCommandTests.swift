@@ -33,7 +33,7 @@ import Testing
             defer { try? FileManager.default.removeItem(at: out) }
             let result = try Self.run.run([blob, "--top", "2", "--logits-out", out.path] + arguments, input: input)
             #expect(result.status == 0 && !result.crashed, "\(arguments): \(result.stderr)")
-            return (result.stdout, try NPYArray(contentsOf: out).bytes)
+            return (result.stdout, try NPYArray(path: out.path).bytes)
         }
         let baseline = try outcome(images + ["--jobs", "1", "--threads", "1"])
         let firstLines = baseline.text.split(separator: "\n").filter { !$0.hasPrefix(" ") }
@@ -71,7 +71,7 @@ import Testing
             #expect(result.stderr.contains("2 image(s) failed"))
             let named = result.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }.map(String.init)
             #expect(named == good, "jobs \(jobs)")
-            let rows = try NPYArray(contentsOf: mixed).floats(), expected = try NPYArray(contentsOf: alone).floats()
+            let rows = try NPYArray(path: mixed.path).floats(), expected = try NPYArray(path: alone.path).floats()
             #expect(rows.count == 50)
             #expect(rows[10..<20].allSatisfy(\.isNaN) && rows[30..<40].allSatisfy(\.isNaN))
             let kept = Array(rows[0..<10]) + Array(rows[20..<30]) + Array(rows[40..<50])

@@ -25,7 +25,7 @@ struct ModelFixtures {
     }()
 
     static func array(_ name: String) throws -> NPYArray {
-        try NPYArray(contentsOf: directory.appendingPathComponent(name))
+        try NPYArray(path: directory.appendingPathComponent(name).path)
     }
 
     static func input(_ batch: String) throws -> FloatTensor {

@@ -13,7 +13,7 @@ import Testing
     /// Our pixels equal the reference decode (Pillow's convert("RGB"), or >> 8 for 16-bit grey).
     @Test(arguments: Fixtures.decodedImages)
     func decodedPixelsMatchReference(_ fixture: ImageManifest.Image) throws {
-        let image = try ImageDecoder.decode(contentsOf: Fixtures.url(fixture.file))
+        let image = try ImageDecoder.decode(path: Fixtures.url(fixture.file).path)
         let expected = try Fixtures.uint8Array(try #require(fixture.decoded))
         #expect(expected.shape == [fixture.height, fixture.width, 3])
         #expect(image.width == fixture.width && image.height == fixture.height)
@@ -24,7 +24,7 @@ import Testing
 
     @Test(arguments: Fixtures.images)
     func sizeMatchesManifest(_ fixture: ImageManifest.Image) throws {
-        let image = try ImageDecoder.decode(contentsOf: Fixtures.url(fixture.file))
+        let image = try ImageDecoder.decode(path: Fixtures.url(fixture.file).path)
         #expect(image.width == fixture.width && image.height == fixture.height)
         #expect(image.pixels.count == fixture.width * fixture.height * 3)
     }
@@ -91,14 +91,14 @@ import Testing
 
     @Test func pixelLimitIsInclusive() throws {
         let url = Fixtures.url("chelsea.jpg")  // 301x201 = 60501 pixels
-        #expect(try ImageDecoder.decode(contentsOf: url, maxPixels: 60501).width == 301)
-        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(contentsOf: url, maxPixels: 60500) }
+        #expect(try ImageDecoder.decode(path: url.path, maxPixels: 60501).width == 301)
+        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(path: url.path, maxPixels: 60500) }
         #expect(error?.kind == .tooManyPixels)
         #expect(error?.description.hasSuffix("chelsea.jpg: image is 301x201 = 60501 pixels, over the limit of 60500") == true)
 
         let png = Fixtures.url("coffee.png")  // 210x140 = 29400 pixels
-        #expect(try ImageDecoder.decode(contentsOf: png, maxPixels: 29400).height == 140)
-        #expect(throws: ImageError.self) { try ImageDecoder.decode(contentsOf: png, maxPixels: 29399) }
+        #expect(try ImageDecoder.decode(path: png.path, maxPixels: 29400).height == 140)
+        #expect(throws: ImageError.self) { try ImageDecoder.decode(path: png.path, maxPixels: 29399) }
     }
 
     @Test func defaultLimitIsPillowsMaxImagePixels() {
@@ -106,21 +106,21 @@ import Testing
     }
 
     @Test func missingFileNamesFileAndReason() throws {
-        let url = URL(fileURLWithPath: "missing.png", relativeTo: Fixtures.directory)
-        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(contentsOf: url) }
+        // (named as given: relative stays relative)
+        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(path: "no-such-folder/missing.png") }
         #expect(error?.kind == .unreadable)
-        #expect(error?.description == "missing.png: cannot read file: No such file or directory")
+        #expect(error?.description == "no-such-folder/missing.png: cannot read file: No such file or directory")
     }
 
     @Test func directoryIsUnreadable() {
-        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(contentsOf: Fixtures.directory) }
+        let error = expectThrows(ImageError.self) { try ImageDecoder.decode(path: Fixtures.directory.path) }
         #expect(error?.kind == .unreadable)
         #expect(error?.description.contains("cannot read file: Is a directory") == true)
     }
 
     @Test func formatIsSniffedNotTakenFromTheName() throws {
-        let png = try ImageDecoder.decode(contentsOf: Fixtures.url("tiny.png"))
-        let named = try ImageDecoder.decode(contentsOf: Fixtures.url("tiny_png_named.jpg"))
+        let png = try ImageDecoder.decode(path: Fixtures.url("tiny.png").path)
+        let named = try ImageDecoder.decode(path: Fixtures.url("tiny_png_named.jpg").path)
         #expect(png == named)
         let jpeg = try [UInt8](Data(contentsOf: Fixtures.url("cat_small.jpg")))
         #expect(try ImageDecoder.decode(bytes: jpeg, name: "cat.png").width == 65)

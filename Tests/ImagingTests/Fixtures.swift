@@ -30,7 +30,7 @@ enum Fixtures {
     }
 
     static func uint8Array(_ name: String) throws -> NPYArray {
-        let array = try NPYArray(contentsOf: url(name))
+        let array = try NPYArray(path: url(name).path)
         try #require(array.element == .uint8, "\(name) is \(array.element), expected uint8")
         return array
     }

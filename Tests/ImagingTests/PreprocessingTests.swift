@@ -11,9 +11,9 @@ import Testing
         let spec = try #require(fixture.tensor)
         let preprocessing = Preprocessing(resize: spec.resize, cropHeight: spec.cropHeight,
                                           cropWidth: spec.cropWidth, mean: spec.mean, std: spec.std)
-        let image = try ImageDecoder.decode(contentsOf: Fixtures.url(fixture.file))
+        let image = try ImageDecoder.decode(path: Fixtures.url(fixture.file).path)
         let tensor = preprocessing(image)
-        let expectedArray = try NPYArray(contentsOf: Fixtures.url(spec.expected))
+        let expectedArray = try NPYArray(path: Fixtures.url(spec.expected).path)
         #expect(expectedArray.shape == [3, spec.cropHeight, spec.cropWidth])
         let expected = try expectedArray.floats()
         #expect(tensor.count == expected.count)

@@ -7,7 +7,7 @@ import Testing
     @Test(arguments: Fixtures.transformCases)
     func resizedAndCroppedMatchesTorchvision(_ testCase: TransformCase) throws {
         let transform = testCase.transform
-        let image = try ImageDecoder.decode(contentsOf: Fixtures.url(testCase.image.file))
+        let image = try ImageDecoder.decode(path: Fixtures.url(testCase.image.file).path)
         let preprocessing = Preprocessing(resize: transform.resize, cropHeight: transform.cropHeight,
                                           cropWidth: transform.cropWidth, mean: [0, 0, 0], std: [1, 1, 1])
         let result = preprocessing.resizedAndCropped(image)

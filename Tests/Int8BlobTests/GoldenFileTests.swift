@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func inspectDumpMatchesTheGoldenText() throws {
-        let text = try BlobFile(contentsOf: Self.blobURL).inspectText()
+        let text = try BlobFile(path: Self.blobURL.path).inspectText()
         if Self.updating {
             try text.write(to: Self.dumpURL, atomically: true, encoding: .utf8)
         }
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func goldenBlobDecodesToTheModel() throws {
-        #expect(try BlobFile(contentsOf: Self.blobURL).model() == TinyModel.make(seed: TinyModel.goldenSeed))
+        #expect(try BlobFile(path: Self.blobURL.path).model() == TinyModel.make(seed: TinyModel.goldenSeed))
     }
 
     /// The byte offsets Docs/BlobFormat.md documents, read from the golden file.

@@ -96,8 +96,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("model.vq8")
-        try BlobWriter.write(model, to: url)
-        let blob = try BlobFile(contentsOf: url)
+        try BlobWriter.write(model, to: url.path)
+        let blob = try BlobFile(path: url.path)
         #expect(blob.model() == model)
         #expect(Int(bitPattern: blob.layers[0].packedWeights.baseAddress!) % 64 == 0)
         let unverified = try BlobFile(path: url.path, verifyData: false)

@@ -17,7 +17,7 @@ import Quantizer
         for file in files {
             let name = file.lastPathComponent
             #expect(readme.contains("| `\(name)` |"), "\(name) is not in Calibration/README.md")
-            let image = try ImageDecoder.decode(contentsOf: file)
+            let image = try ImageDecoder.decode(path: file.relativePath)
             #expect(min(image.width, image.height) >= 256, "\(name): \(image.width)x\(image.height)")
             byteCount += try Data(contentsOf: file).count
         }

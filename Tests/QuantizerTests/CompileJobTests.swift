@@ -32,7 +32,7 @@ private func sqnr(_ reference: [Float], _ x: [Float]) -> Double {
 /// the fused fp32 graph's closely.
 @Test(arguments: ["vgg11", "vgg16_bn"])
 func int8ReferenceTracksFloatOnCalibrationImages(arch: String) throws {
-    let array = try NPYArray(contentsOf: models.appendingPathComponent("batch64.input.npy"))
+    let array = try NPYArray(path: models.appendingPathComponent("batch64.input.npy").path)
     let x = FloatTensor(shape: array.shape, values: try array.floats())
     let preprocessing = Preprocessing(resize: 72, cropHeight: 64, cropWidth: 64,
                                       mean: Preprocessing.imagenet.mean, std: Preprocessing.imagenet.std)
@@ -72,7 +72,7 @@ func int8ReferenceTracksFloatOnCalibrationImages(arch: String) throws {
                        .calibrationFinished])
     #expect(try Data(contentsOf: blob) == Data(BlobWriter.encode(result.model)))
     #expect(result.calibrationImageCount == 9 && result.methodDescription == "percentile 99.9" && result.pairBoundedWeights)
-    let file = try BlobFile(contentsOf: blob)
+    let file = try BlobFile(path: blob.path)
     #expect(file.arch == "vgg11_bn" && file.target == "x86_64-avx2" && file.calibration == "percentile 99.9, 9 images")
     #expect(file.labels == (0..<10).map { "\($0)" })
     #expect(Preprocessing(file.input) == digitsPreprocessing)

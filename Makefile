@@ -45,6 +45,7 @@ IMPORT_CHECK := --explicit-target-dependency-import-check error
 # The Swift run also writes the kernel cases the ARM driver checks against (Docs/Kernels.md).
 KERNEL_CASES := .build/arm/cases.bin
 test: deps
+	Scripts/check-on-device-imports.sh
 	$(SWIFT) build --build-tests $(TEST_FLAGS) $(IMPORT_CHECK)
 	@mkdir -p .build/arm
 	VGG_KERNEL_CASES=$(KERNEL_CASES) $(SWIFT) test --skip-build $(TEST_FLAGS)

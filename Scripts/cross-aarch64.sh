@@ -242,7 +242,8 @@ build() {
     # The C library (as `make lib` on the host): the Swift runtime linked into the .so, only the
     # header's functions exported; and the static archive. Own scratch: -static-stdlib.
     # (-fPIC: SwiftPM compiles C for this target without it, which a shared object cannot take;
-    # -z defs: no symbol left undefined.)
+    # -L...swift_static: where this driver's -static-stdlib finds the static runtime; -z defs: no
+    # symbol left undefined.)
     local abi; abi=$(sed -n 's/^#define VGG_INT8_ABI_VERSION \([0-9][0-9]*\)$/\1/p' include/vgg_int8.h)
     mkdir -p "$LIB_OUT/include"
     Scripts/build-lib.sh --map "$LIB_OUT/vgg_int8.map"
@@ -250,7 +251,7 @@ build() {
     for product in vgg_int8 vgg_int8_static; do
         in_root "cd /src && swift build -c release --product $product --scratch-path $LIB_SCRATCH \
             --swift-sdks-path /opt/swift-sdks --swift-sdk $SDK_NAME -Xswiftc -static-stdlib \
-            -Xcc -fPIC -Xlinker -z -Xlinker defs \
+            -Xcc -fPIC -Xlinker -L$SYSROOT_IN/usr/libexec/swift/lib/swift_static/linux -Xlinker -z -Xlinker defs \
             -Xlinker --version-script=/src/$LIB_OUT/vgg_int8.map -Xlinker -soname=libvgg_int8.so.$abi 2>&1 \
             | grep -v -e 'unused during compilation: .-pie.'; exit \${PIPESTATUS[0]}" \
             || fail "the aarch64 library build failed (above)"

@@ -39,7 +39,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let previous = FileManager.default.currentDirectoryPath
         #expect(FileManager.default.changeCurrentDirectoryPath(folder))
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         try AtomicFile.checkWritable("plain.txt")
         try AtomicFile.write(Array("x".utf8), to: "plain.txt")
         #expect(FileManager.default.contents(atPath: folder + "/plain.txt") == Data("x".utf8))

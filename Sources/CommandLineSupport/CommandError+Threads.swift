@@ -1,4 +1,7 @@
 import QuantCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension CommandError {
     /// The check of every command's `--threads` value (`ThreadCount.range`).
@@ -7,3 +10,7 @@ extension CommandError {
         if let problem = ThreadCount.problem(threads, name: "--threads") { throw CommandError(problem) }
     }
 }
+
+/// The CPUs online (what Foundation's `activeProcessorCount` gives on Linux), at least 1: every
+/// command's default `--threads`.
+public let availableProcessors = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))

@@ -43,11 +43,14 @@ struct Compile: ParsableCommand {
     @Option(help: ArgumentHelp("Class names, one per line (default: ImageNet's for 1000-class models).", valueName: "file"))
     var labels: String?
 
-    @Option(help: "Threads for the fp32 calibration runs.")
-    var threads = 1
+    @Option(help: "Threads for the fp32 calibration runs (default: the CPUs available).")
+    var threads: Int?
+
+    /// `--threads`, or the CPUs available.
+    var threadCount: Int { threads ?? availableProcessors }
 
     func validate() throws {
-        try CommandError.checkThreads(threads)
+        if let threads { try CommandError.checkThreads(threads) }
         if let problem = CalibrationMethod.percentileProblem(percentile, name: "--percentile") { throw CommandError(problem) }
         if let calibrationCount, calibrationCount < 1 { throw CommandError("--calibration-count must be at least 1, got \(calibrationCount)") }
     }
@@ -61,7 +64,7 @@ struct Compile: ParsableCommand {
                              calibration: .folder(URL(fileURLWithPath: calibration), count: calibrationCount),
                              preprocessing: try preprocessingOptions.preprocessing(), method: method, percentile: percentile,
                              target: try TargetProfile.resolve(target), pairBoundedWeights: pairBoundedWeights,
-                             labelsPath: labels, threads: threads)
+                             labelsPath: labels, threads: threadCount)
         var progress: CalibrationProgress?
         let result = try job.run(writingTo: outputURL) { event in
             switch event {

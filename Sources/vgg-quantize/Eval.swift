@@ -40,11 +40,14 @@ struct Eval: ParsableCommand {
             help: ArgumentHelp("Write fp32.npy and int8.npy (float32, shape (N, classes)) and images.txt into this folder.", valueName: "dir"))
     var saveLogits: String?
 
-    @Option(help: "Threads for each engine (they take turns).")
-    var threads = 1
+    @Option(help: "Threads for each engine, which take turns (default: the CPUs available).")
+    var threads: Int?
+
+    /// `--threads`, or the CPUs available.
+    var threadCount: Int { threads ?? availableProcessors }
 
     func validate() throws {
-        try CommandError.checkThreads(threads)
+        if let threads { try CommandError.checkThreads(threads) }
     }
 
     func run() throws {
@@ -52,7 +55,7 @@ struct Eval: ParsableCommand {
         let blobFile = try BlobFile(path: blob)
         let imageSet = try EvaluationImages(folder: URL(fileURLWithPath: images), labelsFile: labels.map { URL(fileURLWithPath: $0) },
                                             classNames: blobFile.labels)
-        let evaluator = try Evaluator(network: try model.loadNetwork(), blob: blobFile, threads: threads,
+        let evaluator = try Evaluator(network: try model.loadNetwork(), blob: blobFile, threads: threadCount,
                                       environment: ProcessInfo.processInfo.environment)
         if let saveLogits {
             do {

@@ -28,8 +28,11 @@ struct Reference: ParsableCommand {
     @Option(name: .customLong("logits-out"), help: ArgumentHelp("Write the logits as a float32 .npy of shape (N, classes), in input order.", valueName: "file.npy"))
     var logitsOut: String?
 
-    @Option(help: "Threads for OpenBLAS and the engine's own loops.")
-    var threads = 1
+    @Option(help: "Threads for OpenBLAS and the engine's own loops (default: the CPUs available).")
+    var threads: Int?
+
+    /// `--threads`, or the CPUs available.
+    var threadCount: Int { threads ?? availableProcessors }
 
     @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
     var batchSize = 8
@@ -38,7 +41,7 @@ struct Reference: ParsableCommand {
     var labels: String?
 
     func validate() throws {
-        try CommandError.checkThreads(threads)
+        if let threads { try CommandError.checkThreads(threads) }
         guard top >= 1 else { throw CommandError("--top must be at least 1, got \(top)") }
         guard batchSize >= 1 else { throw CommandError("--batch-size must be at least 1, got \(batchSize)") }
     }
@@ -56,7 +59,7 @@ struct Reference: ParsableCommand {
             let image = try ImageDecoder.decode(path: path)
             inputs.append(preprocessing(image))
         }
-        let engine = FloatEngine(network: network, threads: threads)
+        let engine = FloatEngine(network: network, threads: threadCount)
         let runStart = Date()
         var logits: [[Float]] = []
         for start in stride(from: 0, to: inputs.count, by: batchSize) {
@@ -73,7 +76,7 @@ struct Reference: ParsableCommand {
         let results = zip(images, logits).map { ImageResult(file: $0, logits: $1, top: top, classNames: classNames) }
         let timing = String(format: "%.1f", runSeconds * 1000)
         if json {
-            let report = ReferenceReport(arch: network.arch.rawValue, classes: network.classCount, threads: threads,
+            let report = ReferenceReport(arch: network.arch.rawValue, classes: network.classCount, threads: threadCount,
                                          openblasCore: OpenBLAS.coreName, loadMs: loadSeconds * 1000,
                                          runMs: runSeconds * 1000, images: results)
             print(try report.jsonText())
@@ -81,7 +84,7 @@ struct Reference: ParsableCommand {
             for result in results { print(result.text) }
         }
         Log.line("\(network.arch.rawValue): \(images.count) image(s) in \(timing) ms, "
-            + "load \(String(format: "%.0f", loadSeconds * 1000)) ms, \(threads) thread(s), "
+            + "load \(String(format: "%.0f", loadSeconds * 1000)) ms, \(threadCount) thread(s), "
             + "OpenBLAS core \(OpenBLAS.coreName)")
     }
 }

@@ -53,11 +53,9 @@ struct VGGRun: ParsableCommand {
 
     static func main() { mainWithOneLineErrors() }
 
-    /// The CPUs online (what Foundation's `activeProcessorCount` gives on Linux).
-    static let processors = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     var jobCount: Int { jobs ?? 1 }
-    var threadCount: Int { threads ?? max(1, Self.processors / jobCount) }
+    var threadCount: Int { threads ?? max(1, availableProcessors / jobCount) }
 
     func validate() throws {
         if let threads { try CommandError.checkThreads(threads) }

@@ -51,6 +51,8 @@ func referenceLogitsMatchPyTorchFromImageFiles(arch: String) throws {
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
     #expect(object["arch"] as? String == "vgg11")
     #expect(object["openblas_core"] is String)
+    // (no --threads: every tool defaults to the CPUs available, as vgg-run does)
+    #expect(object["threads"] as? Int == ProcessInfo.processInfo.activeProcessorCount)
     let first = (object["images"] as! [[String: Any]])[0]
     let top = first["top"] as! [[String: Any]]
     #expect(top.count == 3)
@@ -125,4 +127,15 @@ func unreadableOrAbsurdImage(file: String, fragment: String) throws {
                   "--logits-out", target.path, images.appendingPathComponent("coffee.png").path])
         .expectCleanFailure("cannot write", "logits.npy")
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+}
+
+/// Each vgg-quantize command's --threads says its default once, and it is the CPUs available.
+@Test func threadsDefaultToTheCPUsAvailable() throws {
+    for command in ["compile", "eval", "reference"] {
+        let help = try tool.run([command, "--help"]).stdout
+        let line = help.split(separator: "\n").first { $0.contains("--threads") }.map(String.init) ?? ""
+        let text = help.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+        #expect(text.contains("(default: the CPUs available)"), "\(command): \(line)")
+        #expect(text.components(separatedBy: "(default: the CPUs available)").count == 2, "\(command): the default twice")
+    }
 }

@@ -21,29 +21,55 @@ public enum OpenBLAS {
     static let genericCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem",
                                             "atom", "barcelona", "bobcat", "opteron", "katmai"]
 
-    /// The `OPENBLAS_CORETYPE` this CPU should run with when OpenBLAS picked a generic core,
-    /// or nil when its own choice is fine or the variable is already set. The variable is
-    /// read once, when the library loads, so it only takes effect in a new process: the
-    /// command-line tool re-executes itself with it. Speed only; results do not depend on it.
-    public static func recommendedCoreType(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        guard environment["OPENBLAS_CORETYPE"] == nil, genericCores.contains(coreName.lowercased()) else { return nil }
+    /// What a command wants of OpenBLAS's core.
+    public enum CorePurpose: Sendable {
+        /// The same kernels on every AVX2 x86 CPU (AMD or Intel, recognised or not): calibration's
+        /// float sums, and so `compile`'s blob bytes, do not depend on the machine.
+        case reproducible
+        /// The fastest kernels this CPU has (`eval`, `reference`): fp32 logits may differ in
+        /// their last bits from another machine's.
+        case fastest
+    }
+
+    /// The `OPENBLAS_CORETYPE` this process should run with, or nil when OpenBLAS's own choice
+    /// serves `purpose` or the variable is already set. The variable is read once, when the
+    /// library loads, so it only takes effect in a new process: the command-line tool
+    /// re-executes itself with it.
+    public static func recommendedCoreType(for purpose: CorePurpose,
+                                           environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard environment["OPENBLAS_CORETYPE"] == nil else { return nil }
         #if arch(x86_64)
-        // Zen and Haswell-class CPUs share OpenBLAS's AVX2+FMA "Haswell" kernels.
-        if CPUFeatures.x86HasAVX2AndFMA { return "Haswell" }
-        #endif
+        return coreType(for: purpose, detected: coreName, x86Flags: CPUFeatures.x86Flags)
+        #else
         return nil
+        #endif
+    }
+
+    /// The core to switch to from `detected` on an x86 CPU with these /proc/cpuinfo flags:
+    /// - reproducible: "Haswell" (AVX2 and FMA: Haswell-class Intel and every AMD Zen) whenever
+    ///   OpenBLAS detected another core on such a CPU;
+    /// - fastest: only when OpenBLAS fell back to a generic core, "SkylakeX" on AVX-512 CPUs
+    ///   (AVX512F, BW, DQ and VL: its kernels ran vgg16_bn 1.36x faster than Haswell's on an
+    ///   AVX-512 Xeon, Docs/FloatEngine.md), else "Haswell".
+    /// Nil for CPUs without AVX2 and FMA: the generic core is then right.
+    static func coreType(for purpose: CorePurpose, detected: String, x86Flags flags: Set<String>) -> String? {
+        guard flags.isSuperset(of: ["avx2", "fma"]) else { return nil }
+        switch purpose {
+        case .reproducible:
+            return detected.lowercased() == "haswell" ? nil : "Haswell"
+        case .fastest:
+            guard genericCores.contains(detected.lowercased()) else { return nil }
+            return flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) ? "SkylakeX" : "Haswell"
+        }
     }
 }
 
 enum CPUFeatures {
-    #if arch(x86_64)
-    /// AVX2 and FMA, from /proc/cpuinfo (Linux).
-    static var x86HasAVX2AndFMA: Bool {
+    /// The flags of the first CPU in /proc/cpuinfo (Linux); empty when it cannot be read.
+    static var x86Flags: Set<String> {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-        else { return false }
-        let set = Set(flags.split(separator: " ").map(String.init))
-        return set.contains("avx2") && set.contains("fma")
+        else { return [] }
+        return Set(flags.split(separator: " ").map(String.init))
     }
-    #endif
 }

@@ -56,7 +56,7 @@ struct Compile: ParsableCommand {
     }
 
     func run() throws {
-        OpenBLASProcess.useOptimizedCoreIfNeeded()
+        OpenBLASProcess.useCore(for: .reproducible)
         let start = Date()
         let outputURL = URL(fileURLWithPath: output)
         let job = CompileJob(weights: model.weights.map { URL(fileURLWithPath: $0) }, arch: model.arch,

@@ -51,7 +51,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        OpenBLASProcess.useOptimizedCoreIfNeeded()
+        OpenBLASProcess.useCore(for: .fastest)
         let blobFile = try BlobFile(path: blob)
         let imageSet = try EvaluationImages(folder: URL(fileURLWithPath: images), labelsFile: labels.map { URL(fileURLWithPath: $0) },
                                             classNames: blobFile.labels)

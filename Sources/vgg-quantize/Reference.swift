@@ -47,7 +47,7 @@ struct Reference: ParsableCommand {
     }
 
     func run() throws {
-        OpenBLASProcess.useOptimizedCoreIfNeeded()
+        OpenBLASProcess.useCore(for: .fastest)
         let preprocessing = try preprocessingOptions.preprocessing()
         let loadStart = Date()
         let network = try model.loadNetwork()

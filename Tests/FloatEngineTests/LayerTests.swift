@@ -54,3 +54,21 @@ private let engine = FloatEngine(network: VGGNetwork(arch: .vgg11, inputChannels
         }
     }
 }
+
+/// compile keeps the AVX2 kernels on every AVX2 CPU (the same blob bytes on AMD and Intel);
+/// eval and reference replace only a generic fallback, with the AVX-512 kernels where the CPU has them.
+@Test func openBLASCoreFollowsThePurposeAndTheCPU() {
+    let avx2: Set<String> = ["sse4_2", "avx", "avx2", "fma"]
+    let avx512 = avx2.union(["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"])
+    #expect(OpenBLAS.coreType(for: .reproducible, detected: "Prescott", x86Flags: avx512) == "Haswell")
+    #expect(OpenBLAS.coreType(for: .reproducible, detected: "SkylakeX", x86Flags: avx512) == "Haswell")
+    #expect(OpenBLAS.coreType(for: .reproducible, detected: "Zen", x86Flags: avx2) == "Haswell")
+    #expect(OpenBLAS.coreType(for: .reproducible, detected: "Haswell", x86Flags: avx512) == nil)
+    #expect(OpenBLAS.coreType(for: .fastest, detected: "Prescott", x86Flags: avx512) == "SkylakeX")
+    #expect(OpenBLAS.coreType(for: .fastest, detected: "Prescott", x86Flags: avx2) == "Haswell")
+    #expect(OpenBLAS.coreType(for: .fastest, detected: "Prescott", x86Flags: avx2.union(["avx512f", "avx512cd"])) == "Haswell")
+    #expect(OpenBLAS.coreType(for: .fastest, detected: "Zen", x86Flags: avx2) == nil)
+    #expect(OpenBLAS.coreType(for: .fastest, detected: "SkylakeX", x86Flags: avx512) == nil)
+    #expect(OpenBLAS.coreType(for: .reproducible, detected: "Prescott", x86Flags: ["sse4_2", "avx"]) == nil)
+    #expect(OpenBLAS.coreType(for: .fastest, detected: "Prescott", x86Flags: ["sse4_2", "avx"]) == nil)
+}

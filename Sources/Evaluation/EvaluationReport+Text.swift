@@ -18,6 +18,8 @@ extension EvaluationReport {
             rows.append(["top-5 accuracy", percent(fp32Top5), percent(int8Top5)])
         }
         rows.append(["ms per image", String(format: "%.2f", fp32MsPerImage), String(format: "%.2f", int8MsPerImage)])
+        func rate(_ ms: Double) -> String { ms > 0 ? String(format: "%.1f", 1000 / ms) : "-" }
+        rows.append(["images/s", rate(fp32MsPerImage), rate(int8MsPerImage)])
         rows.append(["file size", checkpointBytes > 0 ? Self.megabytes(checkpointBytes) : "-", Self.megabytes(blobBytes)])
         rows.append(["top-1 agreement", percent(top1Agreement)])
         rows.append(["top-5 agreement", percent(top5Agreement)])

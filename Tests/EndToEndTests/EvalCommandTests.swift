@@ -51,6 +51,14 @@ private func json(_ path: URL) throws -> [String: Any] {
                                    "--save-logits", logits.path, "--threads", "2"])
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("top-1 accuracy") && result.stdout.contains("logits SQNR"), "\(result.stdout)")
+    // images/s, fp32 then int8: the reciprocals of the ms-per-image row
+    let rateRow = result.stdout.split(separator: "\n").first { $0.hasPrefix("images/s") }?.split(separator: " ").compactMap { Double($0) }
+    let msRow = result.stdout.split(separator: "\n").first { $0.hasPrefix("ms per image") }?.split(separator: " ").compactMap { Double($0) }
+    if let rateRow, let msRow, rateRow.count == 2, msRow.count == 2 {
+        for (rate, ms) in zip(rateRow, msRow) { #expect(abs(rate - 1000 / ms) <= 0.05 * rate + 0.1, "\(rate) images/s vs \(ms) ms") }
+    } else {
+        Issue.record("no images/s and ms per image rows: \(result.stdout)")
+    }
 
     let object = try json(report)
     for key in ["images", "top1_agreement", "top5_agreement", "logits_sqnr_db", "logits_cosine", "layers",

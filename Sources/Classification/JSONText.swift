@@ -25,8 +25,6 @@ final class JSONSlot {
     }
     var value: Value?
 
-    init(_ value: Value? = nil) { self.value = value }
-
     func write(into text: inout String, indent: Int) {
         switch value {
         case .literal(let literal): text += literal
@@ -133,15 +131,10 @@ private func literal<T: BinaryFloatingPoint & LosslessStringConvertible>(_ value
     return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
 }
 
-/// Encodes a value into `slot`: the scalars directly, anything else through its own encoder.
+/// Encodes a value into `slot` through its own encoder (a scalar comes back through
+/// `JSONSingleValueContainer`).
 private func store<T: Encodable>(_ value: T, in slot: JSONSlot, _ codingPath: [any CodingKey]) throws {
-    switch value {
-    case let value as String: slot.value = .string(value)
-    case let value as Bool: slot.value = .literal(value ? "true" : "false")
-    case let value as Double: slot.value = .literal(try literal(value, codingPath))
-    case let value as Float: slot.value = .literal(try literal(value, codingPath))
-    default: try value.encode(to: JSONTreeEncoder(slot: slot, codingPath: codingPath))
-    }
+    try value.encode(to: JSONTreeEncoder(slot: slot, codingPath: codingPath))
 }
 
 private struct JSONIndexKey: CodingKey {
@@ -241,5 +234,5 @@ private struct JSONSingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt16) throws { slot.value = .literal(String(value)) }
     mutating func encode(_ value: UInt32) throws { slot.value = .literal(String(value)) }
     mutating func encode(_ value: UInt64) throws { slot.value = .literal(String(value)) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try store(value, in: slot, codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try value.encode(to: JSONTreeEncoder(slot: slot, codingPath: codingPath)) }
 }

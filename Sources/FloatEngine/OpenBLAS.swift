@@ -49,7 +49,7 @@ public enum OpenBLAS {
     /// - reproducible: "Haswell" (AVX2 and FMA: Haswell-class Intel and every AMD Zen) whenever
     ///   OpenBLAS detected another core on such a CPU;
     /// - fastest: only when OpenBLAS fell back to a generic core, "SkylakeX" on AVX-512 CPUs
-    ///   (AVX512F, BW, DQ and VL: its kernels ran vgg16_bn 1.36x faster than Haswell's on an
+    ///   (AVX512F, BW, DQ and VL: its kernels ran vgg16_bn 1.30x faster than Haswell's on an
     ///   AVX-512 Xeon, Docs/FloatEngine.md), else "Haswell".
     /// Nil for CPUs without AVX2 and FMA: the generic core is then right.
     static func coreType(for purpose: CorePurpose, detected: String, x86Flags flags: Set<String>) -> String? {

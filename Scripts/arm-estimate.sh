@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ARM speed on paper (Docs/Performance.md, "ARM boards: an estimate"): compiles the neon and
-# neondot kernel files (conv3x3 and linear of each, one .s per ISA) to AArch64 assembly with the compiler of the cross-build (the trixie root
+# ARM speed on paper (Docs/Performance.md, "ARM boards: an estimate"): compiles the ARM kernel
+# files (neon: the direct and Winograd kernels; neondot; one .s per ISA) to AArch64 assembly with the compiler of the cross-build (the trixie root
 # of Scripts/cross-aarch64.sh: Debian 13's swiftlang clang), then Scripts/arm_estimate.py runs
 # llvm-mca (Debian 13's llvm-19, installed into the root on first use) on their inner loops.
 # Not part of `make test`: it measures nothing, it models.

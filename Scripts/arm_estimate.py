@@ -6,7 +6,9 @@ Reads the AArch64 assembly of the neon and neondot kernel files, finds each func
 loops (a label, a backward branch to it, no label between), keeps the one with the most
 multiply-accumulate instructions, and runs llvm-mca on it for each CPU model. Prints per loop:
 instructions, MACs per iteration, cycles per iteration, MACs per cycle; then a vgg16_bn 224x224
-prediction for 4 threads on a Raspberry Pi 4 and 5.
+prediction for 4 threads on a Raspberry Pi 4 and 5. Then the Winograd F(4x4) kernel against the
+direct kernels per vgg16_bn layer (its transform and requantization loops timed too, DRAM traffic
+of the transformed weights counted), which decides the ARM dispatch order (Docs/Kernels.md).
 
 MACs per iteration come from the instructions themselves:
   sdot v.4s, v.16b, v.4b[i]   16 (4 lanes x 4 products); an sdot without a lane index multiplies
@@ -16,6 +18,7 @@ MACs per iteration come from the instructions themselves:
 
 usage: arm_estimate.py ASM_DIR LLVM_MCA_COMMAND...
 """
+import os
 import re
 import subprocess
 import sys
@@ -44,18 +47,20 @@ def loops(path):
             continue
         if re.match(r"^[\w.$]+:$", text):
             name = text[:-1]
-            labels[name] = len(items)
             if not name.startswith(".L"):
                 function = name
+            # local labels (.LBB0_28) repeat across the concatenated files: key them by function
+            labels[(function, name)] = len(items)
             items.append(("label", name, function))
         elif not text.startswith("."):
             items.append(("inst", text, function))
     found = {}
     for index, (kind, text, function) in enumerate(items):
         match = BRANCH.match(text) if kind == "inst" else None
-        if not match or match.group(2) not in labels or labels[match.group(2)] >= index:
+        target = (function, match.group(2)) if match else None
+        if not match or target not in labels or labels[target] >= index:
             continue
-        body = items[labels[match.group(2)] + 1 : index + 1]
+        body = items[labels[target] + 1 : index + 1]
         if any(kind == "label" for kind, _, _ in body):
             continue
         found.setdefault(function, []).append((match.group(2), [text for _, text, _ in body]))
@@ -113,3 +118,80 @@ for board, function, cpu_index, ghz, gbps in boards:
     print(f"{board}: {function}, {rate:.1f} MACs/cycle/core ({CPUS[cpu_index][1]}), {ghz} GHz x 4 cores: "
           f"convolutions {conv_ms:.0f} ms at the loop's rate ({conv_ms / 0.8:.0f} ms at 80%, {conv_ms / 0.7:.0f} ms at 70%); "
           f"linear layers {fc_ms:.0f} ms at {gbps:.0f} GB/s; inner-loop instructions for the convolutions {executed / 1e9:.2f} G")
+
+# ---- Winograd F(4x4) on NEON against the direct kernels, per layer (Docs/Kernels.md, "Winograd on ARM").
+# The kernel's four loops, each found by what it does, timed by llvm-mca: the GEMM (the most MACs;
+# 3 tiles x 16 outputs x 1 channel pair per iteration), the input transform (the most widening
+# subtractions `usubl`: 1 tile x 8 channels), the output transform (the most `mul`s, the F(4x4)
+# scaling: 1 tile x 4 channels) and the requantization (`srshl`: 4 channels of a pixel).
+# The direct kernels' requantization is the same loop; their inner loop is the table's.
+def part(function, key):
+    label, body = max(found_loops[function], key=lambda c: key(c[1]))
+    return body
+
+
+def count(op):
+    return lambda body: sum(1 for i in body if i.split()[0] == op)
+
+
+found_loops = loops(asm_dir / "neon.s")
+wino4 = "q8_conv3x3_wino4x4_16x3c2__neon"
+parts = {"gemm": part(wino4, lambda b: sum(macs(i) for i in b)), "input": part(wino4, count("usubl")),
+         "output": part(wino4, count("mul")), "requantize": part(wino4, count("srshl"))}
+L2_BYTES = 1 << 20  # Cortex-A72 (Pi 4) and A76 (Pi 5, per core 512 KB + 2 MB L3): taken as 1 MB for the U test
+# the AArch64 chunk (kernels_internal.h; WINO_CHUNK_KB overrides it, to compare)
+CHUNK_BYTES = int(os.environ.get("WINO_CHUNK_KB") or re.search(r"#define Q8_WINO_CHUNK_BYTES \((\d+) \* 1024\) /\* aarch64",
+                  Path("Sources/CInt8Kernels/kernels_internal.h").read_text()).group(1)) * 1024
+print(f"\nWinograd F(4x4), neon: loops per llvm-mca ({', '.join(f'{k} {len(v)} instructions' for k, v in parts.items())}); "
+      f"chunk {CHUNK_BYTES // 1024} KB of V")
+
+
+def winograd_layer(cycles, side, cin, cout):
+    """Per-core cycles and DRAM bytes of one F(4x4) layer (whole map)."""
+    tiles, blocks, positions = (side // 4) ** 2, (cout + 15) // 16, 36
+    per_tile = cin / 8 * cycles["input"] + blocks * (positions * cin / 2 * cycles["gemm"] / 3 + 4 * cycles["output"]
+                                                     + 16 * 4 * cycles["requantize"])
+    chunk = max(5, CHUNK_BYTES // (positions * 2 * cin) // 5 * 5)
+    u_bytes, v_bytes = positions * cin * cout * 2, positions * chunk * cin * 2
+    # U is read once per chunk of tiles: from DRAM unless all of it stays in L2. A chunk's V is
+    # read once per 16-output block: from L2 while the 4 cores' chunks fit in it, else from DRAM.
+    dram = (side * side * (cin + cout)) + (0 if u_bytes <= L2_BYTES else -(-tiles // chunk) * u_bytes)
+    if 4 * v_bytes > L2_BYTES:
+        dram += -(-tiles // chunk) * v_bytes * blocks
+    return tiles * per_tile, dram, u_bytes
+
+
+def direct_layer(cycles, rate, side, cin, cout):
+    """Per-core cycles and DRAM bytes of one direct layer: the inner loop at its rate plus requantization;
+    the input map is read once per 16-output block, from DRAM when it exceeds L2."""
+    blocks = (cout + 15) // 16
+    compute = side * side * 9 * cin * cout / rate + side * side * blocks * 4 * cycles["requantize"]
+    in_bytes = (side + 2) ** 2 * cin
+    dram = side * side * cout + (in_bytes if in_bytes * 1 <= L2_BYTES else blocks * in_bytes)
+    return compute, dram
+
+
+for board, direct_function, cpu_index, ghz, gbps in [("Raspberry Pi 4", "q8_conv3x3_16x2c4__neon", 0, 1.8, 4.0),
+                                                      ("Raspberry Pi 5", "q8_conv3x3_16x4c4__neondot", 2, 2.4, 10.0)]:
+    cpu = CPUS[cpu_index][1]
+    cycles = {k: mca(v, cpu)[0] for k, v in parts.items()}
+    _, per_iteration, results = rows[direct_function]
+    rate = per_iteration / results[cpu_index][0]
+    print(f"{board} ({cpu}, {ghz} GHz x 4 cores, {gbps:.0f} GB/s): Winograd loops " +
+          ", ".join(f"{k} {c:.1f}" for k, c in cycles.items()) + f" cycles; direct {direct_function} {rate:.1f} MACs/cycle")
+    print(f"  {'layer':>16} {'direct ms':>9} {'wino4 ms':>9} {'U MB':>6}  (each: max of compute on 4 cores and DRAM)")
+    total = {"direct": 0.0, "best": 0.0}
+    for side, cin, cout in plan:
+        d_cycles, d_bytes = direct_layer(cycles, rate, side, cin, cout)
+        d_ms = max(d_cycles / (4 * ghz * 1e6), d_bytes / (gbps * 1e6))
+        total["direct"] += d_ms
+        if cin % 16 or side * side < 32 * 32:
+            total["best"] += d_ms
+            print(f"  {f'{side}x{side} {cin}->{cout}':>16} {d_ms:9.1f} {'-':>9}")
+            continue
+        w_cycles, w_bytes, u_bytes = winograd_layer(cycles, side, cin, cout)
+        w_ms = max(w_cycles / (4 * ghz * 1e6), w_bytes / (gbps * 1e6))
+        total["best"] += min(d_ms, w_ms)
+        print(f"  {f'{side}x{side} {cin}->{cout}':>16} {d_ms:9.1f} {w_ms:9.1f} {u_bytes / 1e6:6.2f}"
+              f"{'  (DRAM-bound)' if w_bytes / (gbps * 1e6) > w_cycles / (4 * ghz * 1e6) else ''}")
+    print(f"  convolutions: direct only {total['direct']:.0f} ms, with F(4x4) where it is faster {total['best']:.0f} ms")

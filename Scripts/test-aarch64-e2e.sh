@@ -5,8 +5,11 @@
 #
 # Asserts, for every CPU x threads x blob:
 #   - the int8 logits (--logits-out) are byte-identical to x86's, and so is the printed top-k;
-#   - dispatch picks the expected kernel (--json "kernel"): neon on cortex-a53 and cortex-a72
-#     (ARMv8.0, no dot product), neondot on cortex-a76 and max;
+#   - dispatch picks the expected kernels (--json "kernel", the kernels used in list order): neon
+#     on cortex-a53 and cortex-a72 (ARMv8.0, no dot product), neondot on cortex-a76 and max; on
+#     the Winograd network (.build/arm/winograd.vq8, written by the Swift tests next to the kernel
+#     cases: an F(4x4) and an F(2x2) layer), neonwino4+neonwino+neon on the ARMv8.0 cores
+#     (Docs/Kernels.md, "Winograd on ARM": dispatched first where there is no dot product);
 #   - --benchmark with --json reports a median and every layer;
 # that the cross-build stops with one line naming what it could not get when no mirror answers;
 # that the aarch64 C library gives the same printout through examples/c/classify.c and passes
@@ -47,7 +50,13 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { passed=$((passed + 1)); }
 # (no -L: the binary is static, it loads nothing)
 arm() { local cpu=$1; shift; QEMU_LD_PREFIX=/nonexistent "$QEMU" -cpu "$cpu" "$ARM" "$@"; }
-expected_kernel() { case $1 in cortex-a53|cortex-a72) echo neon ;; *) echo neondot ;; esac; }
+# expected_kernel CPU BLOB: the --json "kernel" of a run
+expected_kernel() {
+    case $1 in
+    cortex-a53|cortex-a72) if [ "$2" = winograd ]; then echo neonwino4+neonwino+neon; else echo neon; fi ;;
+    *) echo neondot ;;
+    esac
+}
 json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
 echo "== the cross-build on a machine that cannot get its packages (a fresh cache, a mirror that refuses)"
@@ -68,6 +77,10 @@ quantize() { "$X86_BIN/vgg-quantize" "$@" > /dev/null 2> $OUT/quantize.log || { 
 # vgg16_bn at reduced width (seeded random weights), at the full 224x224 input
 quantize --arch vgg16_bn --weights $F/models/vgg16_bn.pth --calibration Calibration --calibration-count 4 \
     --target rpi4 -o $OUT/vgg16_bn.vq8
+# the Winograd network: 68x64 input, an F(4x4) layer at 68x64 and an F(2x2) one at 34x32
+WINOGRAD_BLOB=${VGG_WINOGRAD_BLOB:-.build/arm/winograd.vq8}
+[ -f "$WINOGRAD_BLOB" ] || stop "$WINOGRAD_BLOB is missing: the Swift tests write it with VGG_KERNEL_CASES (make test, make test-arm)"
+cp "$WINOGRAD_BLOB" $OUT/winograd.vq8
 ls -l $OUT/*.vq8 | awk '{print "  " $NF ": " $5 " bytes"}'
 
 # blob name -> images (PNG and JPEG, colour and grey)
@@ -75,8 +88,9 @@ declare -A images=(
     [digits]="$F/digits/heldout/0000.png $F/digits/heldout/0001.png $F/digits/heldout/0002.png $F/images/cat_small.jpg"
     [digits-pairs]="$F/digits/heldout/0003.png $F/images/chelsea.jpg"
     [vgg16_bn]="$F/images/astronaut.jpg $F/images/coffee.png $F/images/cmyk.jpg $F/images/bilevel.png"
+    [winograd]="$F/images/chelsea.jpg $F/images/coffee.png"
 )
-blobs=(digits digits-pairs vgg16_bn)
+blobs=(digits digits-pairs vgg16_bn winograd)
 
 echo "== x86 logits"
 for blob in "${blobs[@]}"; do
@@ -101,9 +115,10 @@ bad_cases=(
 )
 
 for cpu in $CPUS; do
-    kernel=$(expected_kernel "$cpu")
-    echo "== qemu-aarch64 -cpu $cpu (expect $kernel)"
+    kernel=$(expected_kernel "$cpu" vgg16_bn)
+    echo "== qemu-aarch64 -cpu $cpu (expect $kernel; Winograd network: $(expected_kernel "$cpu" winograd))"
     for blob in "${blobs[@]}"; do
+        blob_kernel=$(expected_kernel "$cpu" "$blob")
         for threads in $THREADS; do
             run="$OUT/$blob.$cpu.t$threads"
             status=0
@@ -116,7 +131,7 @@ for cpu in $CPUS; do
             # shellcheck disable=SC2086
             got=$(arm "$cpu" $OUT/$blob.vq8 --threads "$threads" --json ${images[$blob]} 2> $run.err > $run.json \
                   && json_field $run.json kernel) || got="(no JSON: $(head -1 $run.err))"
-            if [ "$got" = "$kernel" ]; then pass; else fail "$cpu $blob: kernel $got, expected $kernel"; fi
+            if [ "$got" = "$blob_kernel" ]; then pass; else fail "$cpu $blob: kernel $got, expected $blob_kernel"; fi
         done
         echo "  $blob (${images[$blob]//$F\//}): ${THREADS// /, } threads checked, kernel $got"
     done
@@ -155,7 +170,7 @@ EOF
     # VGG_KERNELS naming a kernel this CPU lacks (dotprod on ARMv8.0): one line naming what it has
     if [ "$kernel" = neon ]; then
         status=0; VGG_KERNELS=neondot arm "$cpu" $OUT/digits.vq8 $F/digits/heldout/0000.png > /dev/null 2> $OUT/lacks.err || status=$?
-        if [ "$status" != 0 ] && [ "$status" -lt 128 ] && [ "$(wc -l < $OUT/lacks.err)" = 1 ] && grep -q "it runs: neon, scalar" $OUT/lacks.err
+        if [ "$status" != 0 ] && [ "$status" -lt 128 ] && [ "$(wc -l < $OUT/lacks.err)" = 1 ] && grep -q "it runs: neonwino4, neonwino, neon, scalar" $OUT/lacks.err
         then pass; echo "  VGG_KERNELS=neondot: $(cat $OUT/lacks.err)"
         else fail "$cpu VGG_KERNELS=neondot: exit $status: $(cat $OUT/lacks.err)"; fi
     else
@@ -165,6 +180,13 @@ EOF
         VGG_KERNELS=neon arm "$cpu" $OUT/digits.vq8 --logits-out $OUT/forced.npy ${images[digits]} > /dev/null 2>&1 || true
         if cmp -s $OUT/forced.npy $OUT/digits.x86.npy; then pass; echo "  VGG_KERNELS=neon: the same logits"
         else fail "$cpu VGG_KERNELS=neon: logits differ or the run failed"; fi
+        # and the Winograd kernels, which dispatch does not pick there, when told to
+        rm -f $OUT/forced.npy
+        forced=$(VGG_KERNELS=neonwino4,neonwino,neon arm "$cpu" $OUT/winograd.vq8 --json --logits-out $OUT/forced.npy \
+                 ${images[winograd]} 2> /dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["kernel"])') || true
+        if [ "$forced" = neonwino4+neonwino+neon ] && cmp -s $OUT/forced.npy $OUT/winograd.x86.npy; then
+            pass; echo "  VGG_KERNELS=neonwino4,neonwino,neon: $forced, the same logits"
+        else fail "$cpu VGG_KERNELS=neonwino4,neonwino,neon: kernel '$forced', or logits differ"; fi
     fi
 done
 

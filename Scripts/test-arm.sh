@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ARM (AArch64) int8 kernels under qemu (`make test-arm`): cross-compiles the kernels and
-# Tests/KernelDriver/kernel_test.c, then runs the driver on three emulated CPUs, each of which must
+# Tests/KernelDriver/kernel_test.c, then runs the driver on four emulated CPUs, each of which must
 # dispatch to the expected kernel and match the scalar kernel, and the Swift reference's
 # expected results ($VGG_KERNEL_CASES, written by the Swift test KernelCaseFileTests; `make
 # test-arm` writes it first) bit for bit.
@@ -40,6 +40,8 @@ echo "== build: $CC_AARCH64 -O2 -static -> $OUT/kernel_test (${#sources[@]} file
         Tests/KernelDriver/kernel_test.c "$K/cpu_arm.c" "$K"/arm/*.c
     $CC_AARCH64 -O2 -static -std=c11 -Wall -Wextra -I "$K/include" -I "$K" \
         -o "$OUT/kernel_test" Tests/KernelDriver/kernel_test.c "${sources[@]}" -lm
+    # the kernel micro-benchmark too, run below for correctness only (--small, 1 run)
+    $CC_AARCH64 -O2 -static -std=gnu11 -Wall -Wextra -Werror -I "$K/include" -o "$OUT/q8bench" Benchmarks/kernels/bench.c "${sources[@]}"
 }
 
 seed=${VGG_TEST_SEED:-$(( (RANDOM << 16) ^ RANDOM ^ $$ ))}
@@ -55,7 +57,7 @@ args+=(${ARM_TEST_ARGS:-})
 
 status=0
 summary=()
-for cpu_expect in cortex-a53:neon cortex-a76:neondot max:neondot; do
+for cpu_expect in cortex-a53:neon cortex-a72:neon cortex-a76:neondot max:neondot; do
     cpu=${cpu_expect%%:*}
     expect=${cpu_expect##*:}
     echo
@@ -69,6 +71,22 @@ for cpu_expect in cortex-a53:neon cortex-a76:neondot max:neondot; do
     fi
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     summary+=("$(printf '%-11s expect %-8s %s (%d.%01d s)' "$cpu" "$expect" "$result" $((ms / 1000)) $((ms % 1000 / 100)))")
+done
+
+# Benchmarks/kernels on VGG16's channel counts (small maps): every ARM kernel this CPU runs against
+# the scalar kernel; the emulated times mean nothing
+for cpu in cortex-a72 max; do
+    echo
+    echo "== qemu-aarch64 -cpu $cpu: Benchmarks/kernels/bench.c --small (correctness only)"
+    if "$QEMU_AARCH64" -cpu "$cpu" "$OUT/q8bench" --small "" 1 > "$OUT/q8bench.$cpu.txt"; then
+        result=ok
+    else
+        result=FAILED
+        status=1
+        cat "$OUT/q8bench.$cpu.txt"
+    fi
+    tail -1 "$OUT/q8bench.$cpu.txt"
+    summary+=("$(printf '%-11s q8bench --small %s (%s)' "$cpu" "$result" "$(tail -1 "$OUT/q8bench.$cpu.txt" | cut -d: -f1)")")
 done
 
 echo

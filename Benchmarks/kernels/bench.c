@@ -2,7 +2,12 @@
  * Single-thread speed of the conv3x3 kernels on VGG16's convolution shapes, as GMAC/s and as a
  * fraction of the exact int8 peak of this core. Build, run and results: Benchmarks/peak/README.md.
  *   /opt/swift/usr/bin/clang -O2 -I Sources/CInt8Kernels/include Benchmarks/kernels/bench.c \
- *       $(find Sources/CInt8Kernels -name '*.c') -o /tmp/q8bench && /tmp/q8bench [kernel [runs [shape]]]
+ *       $(find Sources/CInt8Kernels -name '*.c') -o /tmp/q8bench && /tmp/q8bench [--small] [kernel [runs [shape]]]
+ * Every kernel's output is compared with the scalar kernel's on the same shape: a difference is
+ * reported and the exit status is 1. --small runs VGG16's channel counts on small maps (whole
+ * F(4x4) tiles where Winograd fits), for a correctness run under qemu (Scripts/test-arm.sh builds
+ * this file for AArch64 and runs it so; emulated times mean nothing). On AArch64 the peak loop is
+ * the neon conv kernel's `smlal` (peak_loops.h).
  *
  * MACs are H*W*outputs*9*cin (cin padded to 4, as the layout stores it; Winograd kernels are
  * counted in the direct MACs they replace, so their "of peak" can pass 100%). Every run computes the
@@ -41,9 +46,14 @@ typedef struct {
     int height, width, cin, outputs;
 } shape;
 
-static const shape shapes[] = {
+static const shape vgg_shapes[] = {
     {224, 224, 4, 64}, {224, 224, 64, 64}, {112, 112, 64, 128}, {112, 112, 128, 128}, {56, 56, 128, 256},
     {56, 56, 256, 256}, {28, 28, 256, 512}, {28, 28, 512, 512}, {14, 14, 512, 512},
+};
+/* --small: the same channels on maps of 32x32 down to 4x4 (38 MMAC or less each) */
+static const shape small_shapes[] = {
+    {32, 32, 4, 64}, {32, 32, 64, 64}, {24, 24, 64, 128}, {16, 16, 128, 128}, {12, 12, 128, 256},
+    {8, 8, 256, 256}, {6, 6, 256, 512}, {4, 4, 512, 512}, {2, 2, 512, 512},
 };
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
@@ -57,25 +67,33 @@ static uint32_t next(void) {
 enum { MAX_RUNS = 101 };
 
 int main(int argc, char **argv) {
-    const char *only = argc > 1 ? argv[1] : NULL;             /* kernel name, default: all but scalar */
+    const int small = argc > 1 && strcmp(argv[1], "--small") == 0;
+    if (small) argc--, argv++;
+    const shape *shapes = small ? small_shapes : vgg_shapes;
+    const int shape_count = (int)((small ? sizeof small_shapes : sizeof vgg_shapes) / sizeof(shape));
+    const char *only = argc > 1 && *argv[1] ? argv[1] : NULL; /* kernel name, default ("" too): all but scalar */
     const int runs = argc > 2 ? atoi(argv[2]) : 21;
     const char *only_shape = argc > 3 ? argv[3] : NULL;       /* substring, e.g. 28x28x512 */
     const int n_runs = runs < 1 ? 1 : runs > MAX_RUNS ? MAX_RUNS : runs;
     int count;
     const q8_kernel *kernels = q8_kernel_list(&count);
     const unsigned features = q8_cpu_features();
+    const q8_kernel *scalar = &kernels[count - 1]; /* the list ends with the portable kernel */
+    int mismatches = 0, checked = 0;
 
     /* peak loop length: about 2 ms */
     const long peak_iterations = 20000;
-    printf("%-10s %-18s %8s %8s %8s %8s\n", "kernel", "shape", "GMAC/s", "ms", "best", "of peak");
-    for (int s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); s++) {
+    printf("%-10s %-18s %8s %8s %8s %8s  (peak: %s; outputs checked against %s)\n", "kernel", "shape", "GMAC/s", "ms", "best",
+           "of peak", PEAK_NAME, scalar->name);
+    for (int s = 0; s < shape_count; s++) {
         const shape sh = shapes[s];
         char name[40];
         snprintf(name, sizeof name, "%dx%dx%d->%d", sh.height, sh.width, sh.cin, sh.outputs);
         if (only_shape && !strstr(name, only_shape)) continue;
         const size_t in_bytes = (size_t)(sh.height + 2) * (sh.width + 2) * sh.cin;
         const size_t w_bytes = (size_t)((sh.outputs + 15) / 16) * 9 * sh.cin * 16;
-        uint8_t *input = malloc(in_bytes), *output = malloc((size_t)sh.height * sh.width * sh.outputs);
+        const size_t out_bytes = (size_t)sh.height * sh.width * sh.outputs;
+        uint8_t *input = malloc(in_bytes), *output = malloc(out_bytes), *expected = malloc(out_bytes);
         int8_t *weights = malloc(w_bytes);
         const int padded = (sh.outputs + 15) / 16 * 16;
         int32_t *bias = calloc(padded, 4), *multiplier = calloc(padded, 4), *shift = calloc(padded, 4);
@@ -94,6 +112,9 @@ int main(int argc, char **argv) {
             .output_zero_point = 0,
         };
         const double macs = (double)sh.height * sh.width * sh.outputs * 9 * sh.cin;
+        q8_conv3x3_params reference = p;
+        reference.output = expected;
+        scalar->conv3x3(&reference, 0, sh.height);
         for (int k = 0; k < count; k++) {
             if (only ? strcmp(only, kernels[k].name) != 0 : strcmp(kernels[k].name, "scalar") == 0) continue;
             if ((kernels[k].isa & features) != kernels[k].isa) {
@@ -124,20 +145,24 @@ int main(int argc, char **argv) {
                 Q8_RUN();
                 const double t = now() - t0;
                 t0 = now();
-                loop_maddwd(peak_iterations);
-                const double peak_rate = MADDWD_MACS_PER_ITERATION * (double)peak_iterations / (now() - t0);
+                loop_peak(peak_iterations);
+                const double peak_rate = PEAK_MACS_PER_ITERATION * (double)peak_iterations / (now() - t0);
                 seconds[r] = t;
                 ratio[r] = macs / t / peak_rate;
                 if (t < best) best = t;
             }
             const double t = median(seconds, n_runs);
-            printf("%-10s %-18s %8.1f %8.2f %8.1f %7.0f%%\n", kernels[k].name, name, macs / t / 1e9, t * 1e3, macs / best / 1e9,
-                   100 * median(ratio, n_runs));
+            const int same = memcmp(output, expected, out_bytes) == 0;
+            mismatches += !same;
+            checked++;
+            printf("%-10s %-18s %8.1f %8.2f %8.1f %7.0f%%%s\n", kernels[k].name, name, macs / t / 1e9, t * 1e3, macs / best / 1e9,
+                   100 * median(ratio, n_runs), same ? "" : "  OUTPUT DIFFERS FROM SCALAR");
 #undef Q8_RUN
             free(transformed);
             free(scratch);
         }
-        free(input), free(output), free(weights), free(bias), free(multiplier), free(shift);
+        free(input), free(output), free(expected), free(weights), free(bias), free(multiplier), free(shift);
     }
-    return 0;
+    printf("%d kernel runs checked against %s: %s\n", checked, scalar->name, mismatches ? "OUTPUTS DIFFER" : "all identical");
+    return mismatches ? 1 : 0;
 }

@@ -2,10 +2,11 @@
  * The reference loops shared by peak.c and Benchmarks/kernels/bench.c (which measures the exact
  * peak next to every kernel run, so that a fraction of peak compares like with like on a shared
  * or throttled machine). Build with -mavx2 or include from a file compiled without it: the loops
- * carry their own target attribute.
+ * carry their own target attribute. On AArch64 only loop_peak exists (bench.c's reference there).
  */
 #ifndef VGG_PEAK_LOOPS_H
 #define VGG_PEAK_LOOPS_H
+#if defined(__x86_64__)
 
 /* Core clock estimate: a chain of dependent 1-cycle adds. */
 static inline void chain_add(long n) {
@@ -35,5 +36,25 @@ __attribute__((target("avx2"))) static inline void loop_maddwd(long n) {
 
 
 enum { MADDWD_MACS_PER_ITERATION = 128 };
+
+/* bench.c's reference: the exact 16-bit path. */
+#define loop_peak loop_maddwd
+enum { PEAK_MACS_PER_ITERATION = MADDWD_MACS_PER_ITERATION };
+#define PEAK_NAME "vpmaddwd + vpaddd"
+
+#elif defined(__aarch64__)
+/* 8 independent smlal (8 int8 products into int16 lanes each: the neon conv kernel's multiply)
+ * into v0-v7: 64 MAC per iteration. */
+static inline void loop_peak(long n) {
+    for (long i = 0; i < n; i++)
+        __asm__ volatile("smlal v0.8h, v14.8b, v15.8b\n\t" "smlal v1.8h, v14.8b, v15.8b\n\t"
+                         "smlal v2.8h, v14.8b, v15.8b\n\t" "smlal v3.8h, v14.8b, v15.8b\n\t"
+                         "smlal v4.8h, v14.8b, v15.8b\n\t" "smlal v5.8h, v14.8b, v15.8b\n\t"
+                         "smlal v6.8h, v14.8b, v15.8b\n\t" "smlal v7.8h, v14.8b, v15.8b"
+                         ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v14", "v15");
+}
+enum { PEAK_MACS_PER_ITERATION = 64 };
+#define PEAK_NAME "smlal (8-bit)"
+#endif
 
 #endif

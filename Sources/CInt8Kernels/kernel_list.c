@@ -14,6 +14,8 @@ static const q8_kernel kernels[] = {
 #endif
 #if defined(__aarch64__)
     {"neondot", "NEON + dotprod (ARMv8.2)", Q8_ISA_NEON | Q8_ISA_NEONDOT, Q8_WEIGHTS_ANY, q8_conv3x3_16x4c4__neondot, q8_linear_16x1c4__neondot, NULL, 0},
+    {"neonwino4", "NEON, Winograd F(4x4, 3x3) in int16", Q8_ISA_NEON, Q8_WEIGHTS_ANY, NULL, NULL, q8_conv3x3_wino4x4_16x3c2__neon, 4},
+    {"neonwino", "NEON, Winograd F(2x2, 3x3) in int16", Q8_ISA_NEON, Q8_WEIGHTS_ANY, NULL, NULL, q8_conv3x3_wino2x2_16x3c2__neon, 2},
     {"neon", "NEON (ARMv8.0)", Q8_ISA_NEON, Q8_WEIGHTS_ANY, q8_conv3x3_16x2c4__neon, q8_linear_16x1c4__neon, NULL, 0},
 #endif
     {"scalar", "portable C", Q8_ISA_SCALAR, Q8_WEIGHTS_ANY, q8_conv3x3_16x1c4__scalar, q8_linear_16x1c4__scalar, NULL, 0},

@@ -16,15 +16,30 @@ void q8_linear_16x1c4__scalar(const q8_linear_params *p, int output_begin, int o
 /*
  * Winograd kernels: tiles per chunk (the unit of the input transform and of one pass over the
  * transformed weights; it may span tile rows), so that a chunk's transformed input V is about
- * Q8_WINO_CHUNK_BYTES, at least 5 tiles (one register tile), in multiples of 5.
+ * Q8_WINO_CHUNK_BYTES, at least 5 tiles, in multiples of 5. Every chunk reads all of a layer's
+ * transformed weights U once. x86: 96 KiB (256 KiB to 1 MiB measured slower at 2 threads). AArch64:
+ * 192 KiB, from the Pi 4 model (Docs/Performance.md, "ARM boards"): its U comes from DRAM at
+ * ~4 GB/s, so fewer passes pay, while the 4 cores' chunks still fit the A72's shared 1 MB L2.
  */
 #ifndef Q8_WINO_CHUNK_BYTES
+#if defined(__aarch64__)
+#define Q8_WINO_CHUNK_BYTES (192 * 1024) /* aarch64 */
+#else
 #define Q8_WINO_CHUNK_BYTES (96 * 1024)
+#endif
 #endif
 static inline int q8_wino_chunk_tiles(int positions, int cin) {
     const int tiles = Q8_WINO_CHUNK_BYTES / (positions * 2 * cin);
     return tiles < 5 ? 5 : tiles / 5 * 5;
 }
+
+/*
+ * Winograd F(4x4) output scaling (portable/q8_wino.c), shared by every ISA's kernel: transformed
+ * position (i, j) holds d_i d_j times its true product sum (d = 4, 6, 6, 24, 24, 1, the rows of
+ * G' = DG); times q8_wino4_scale[6i + j] = (576 / (d_i d_j)) * 9^-1 mod 2^32 it is 64 times the
+ * true value modulo 2^32, so the output transform yields 64 * sum and >> 6 is exact.
+ */
+extern const uint32_t q8_wino4_scale[36];
 
 #if defined(__x86_64__)
 void q8_conv3x3_8x6c4_16x3c4__avx2(const q8_conv3x3_params *p, int row_begin, int row_end);
@@ -45,6 +60,10 @@ void q8_conv3x3_16x2c4__neon(const q8_conv3x3_params *p, int row_begin, int row_
 void q8_linear_16x1c4__neon(const q8_linear_params *p, int output_begin, int output_end);
 void q8_conv3x3_16x4c4__neondot(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__neondot(const q8_linear_params *p, int output_begin, int output_end);
+void q8_conv3x3_wino2x2_16x3c2__neon(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
+                                     int tile_row_begin, int tile_row_end);
+void q8_conv3x3_wino4x4_16x3c2__neon(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
+                                     int tile_row_begin, int tile_row_end);
 #endif
 
 /*

@@ -1,4 +1,5 @@
 import Foundation
+import Int8Blob
 import QuantCore
 import Testing
 import TestSupport
@@ -19,8 +20,13 @@ import TestSupport
         for c in linears { file.append(c) }
         file.finish(count: convolutions.count + linears.count)
         if let path = ProcessInfo.processInfo.environment["VGG_KERNEL_CASES"] {
-            try Data(file.bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try Data(file.bytes).write(to: URL(fileURLWithPath: path))
             print("wrote \(convolutions.count + linears.count) kernel cases (seed \(Self.seed)) to \(path)")
+            // The whole-network Winograd check on emulated ARM (Scripts/test-aarch64-e2e.sh): a blob
+            // with an F(4x4) and an F(2x2) layer (NetworkTests.winogradModel), next to the cases.
+            let blob = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("winograd.vq8")
+            try Data(try BlobWriter.encode(NetworkTests.winogradModel(seed: Self.seed))).write(to: blob)
+            print("wrote the Winograd network (seed \(Self.seed)) to \(blob.path)")
         }
         // Decode the conv cases' expected bytes back and compare with the scalar kernel's output.
         let scalar = Kernel.all.last!

@@ -9,6 +9,16 @@
  */
 #include "../kernels_internal.h"
 
+/* f_ij * 9^-1 mod 2^32, F(4x4) (kernels_internal.h): d_i d_j f_ij = 576 = 64 * 9. */
+_Static_assert(9u * 0x38E38E39u == 1u, "0x38E38E39 is the inverse of 9 modulo 2^32");
+const uint32_t q8_wino4_scale[36] = {
+#define Q8_S(f) (uint32_t)((f) * 0x38E38E39u)
+    Q8_S(36), Q8_S(24), Q8_S(24), Q8_S(6), Q8_S(6), Q8_S(144), Q8_S(24), Q8_S(16), Q8_S(16), Q8_S(4), Q8_S(4), Q8_S(96),
+    Q8_S(24), Q8_S(16), Q8_S(16), Q8_S(4), Q8_S(4), Q8_S(96), Q8_S(6), Q8_S(4), Q8_S(4), Q8_S(1), Q8_S(1), Q8_S(24),
+    Q8_S(6), Q8_S(4), Q8_S(4), Q8_S(1), Q8_S(1), Q8_S(24), Q8_S(144), Q8_S(96), Q8_S(96), Q8_S(24), Q8_S(24), Q8_S(576),
+#undef Q8_S
+};
+
 size_t q8_wino_weights_count(int tile, int cin, int outputs) {
     return (size_t)((outputs + 15) / 16) * (size_t)((tile + 2) * (tile + 2)) * (size_t)cin * 16;
 }

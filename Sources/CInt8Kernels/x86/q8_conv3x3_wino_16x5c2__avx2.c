@@ -134,16 +134,6 @@ Q8_INLINE void at4(const __m256i m[6], __m256i out[4]) {
     out[3] = _mm256_add_epi32(_mm256_add_epi32(d12, _mm256_slli_epi32(d34, 3)), m[5]);
 }
 
-/* f_ij * 9^-1 mod 2^32 (F(4x4)): position (i, j) times this is 64 times its true value. */
-_Static_assert(9u * 0x38E38E39u == 1u, "0x38E38E39 is the inverse of 9 modulo 2^32");
-static const uint32_t wino4_scale[36] = {
-#define Q8_S(f) (uint32_t)((f) * 0x38E38E39u)
-    Q8_S(36), Q8_S(24), Q8_S(24), Q8_S(6), Q8_S(6), Q8_S(144), Q8_S(24), Q8_S(16), Q8_S(16), Q8_S(4), Q8_S(4), Q8_S(96),
-    Q8_S(24), Q8_S(16), Q8_S(16), Q8_S(4), Q8_S(4), Q8_S(96), Q8_S(6), Q8_S(4), Q8_S(4), Q8_S(1), Q8_S(1), Q8_S(24),
-    Q8_S(6), Q8_S(4), Q8_S(4), Q8_S(1), Q8_S(1), Q8_S(24), Q8_S(144), Q8_S(96), Q8_S(96), Q8_S(24), Q8_S(24), Q8_S(576),
-#undef Q8_S
-};
-
 /*
  * A^T M A, exact division, + bias for tile t, channels 8h..8h+7: y[r][x] is output pixel (r, x)
  * of the tile. M: [N*N][tiles][16].
@@ -155,7 +145,7 @@ Q8_INLINE void output_transform(int N, const int32_t *m, size_t m_position_strid
         __m256i column[6];
         Q8_UNROLL for (int i = 0; i < N; i++) {
             column[i] = _mm256_load_si256((const __m256i *)(m + (N * i + j) * m_position_stride + t * 16 + 8 * h));
-            if (N == 6) column[i] = _mm256_mullo_epi32(column[i], _mm256_set1_epi32((int)wino4_scale[6 * i + j]));
+            if (N == 6) column[i] = _mm256_mullo_epi32(column[i], _mm256_set1_epi32((int)q8_wino4_scale[6 * i + j]));
         }
         if (N == 4) at2(column, s[j]); else at4(column, s[j]);
     }

@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(name: "blob-bench", dependencies: ["Int8Blob", "QuantCore"], path: "Benchmarks/blob",
                           exclude: ["README.md"]),
 
-        // Tests. TestSupport: seeded generator, random quantized layers and expectThrows, shared by the bundles.
+        // Tests. TestSupport: seeded generator, random quantized layers and networks, expectThrows, shared by the bundles.
         .target(name: "TestSupport", dependencies: ["QuantCore"], path: "Tests/TestSupport"),
         .testTarget(name: "QuantCoreTests", dependencies: ["TestSupport", "QuantCore"]),
         .testTarget(name: "Int8RuntimeTests", dependencies: ["TestSupport", "Int8Runtime", "Int8Blob", "QuantCore", "CInt8Kernels"]),
@@ -108,6 +108,7 @@ let package = Package(
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "VGGModel", "NPY", "TorchCheckpoint"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Imaging"]),
         // The two executables are built for the tests to run; no file imports them.
-        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY", "VGGInt8Runtime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY", "VGGInt8Runtime",
+                                                         "TestSupport"]),
     ]
 )

@@ -10,7 +10,8 @@
 #     the Winograd network (.build/arm/winograd.vq8, written by the Swift tests next to the kernel
 #     cases: an F(4x4) and an F(2x2) layer), neonwino4+neonwino+neon on the ARMv8.0 cores
 #     (Docs/Kernels.md, "Winograd on ARM": dispatched first where there is no dot product);
-#   - --benchmark with --json reports a median and every layer;
+#   - --benchmark with --json reports a median, every layer, and the kernel's peak (its peak loop
+#     runs on each CPU) with a fraction of it per layer;
 # that the cross-build stops with one line naming what it could not get when no mirror answers;
 # that the aarch64 C library gives the same printout through examples/c/classify.c and passes
 # Tests/CAPI/capi_test.c on cortex-a53 and cortex-a76;
@@ -148,7 +149,11 @@ assert report["runs"] == 2 and report["threads"] == 2, report
 layers = report["layers"]
 assert len(layers) == 13 + 5 + 3, len(layers)  # vgg16_bn: 13 conv, 5 pools, 3 linear
 assert all(layer["kernel"] == sys.argv[2] for layer in layers if layer.get("kernel")), layers
-print(f"  --benchmark: median {report['median_ms']:.0f} ms emulated, {len(layers)} layers, kernel {report['kernel']}")
+# the kernel's peak loop runs on this CPU: a peak, and a fraction of it for every layer with a kernel
+assert [p["kernel"] for p in report["peaks"]] == [sys.argv[2]] and report["peaks"][0]["gmac_per_s_per_thread"] > 0, report["peaks"]
+assert all(layer["of_peak"] > 0 for layer in layers if layer.get("kernel")), layers
+print(f"  --benchmark: median {report['median_ms']:.0f} ms emulated, {len(layers)} layers, kernel {report['kernel']}, "
+      f"peak loop {report['peaks'][0]['gmac_per_s_per_thread']:.2f} GMAC/s emulated")
 EOF
     then pass; else fail "$cpu --benchmark --json report"; fi
 

@@ -970,6 +970,10 @@ def profile(args):
             entry = dict(layer, ms=ms)
             if engine == "ours" and layer.get("gmac_per_s"):
                 entry["gmac_per_s"] = layer["gmac_per_s"] * layer["ms"] / ms  # same MACs, the median time
+            if engine == "ours" and layer.get("of_peak") is not None:
+                # vgg-run's fraction of its kernel's peak (timed in each process): the median over processes
+                entry["of_peak"] = float(np.median([l["of_peak"] for r in results for l in r["layers"]
+                                                    if l["name"] == layer["name"] and l.get("of_peak") is not None]))
             layers.append(entry)
         merged[engine] = dict(first, layers=layers, median_ms=float(np.median([r["median_ms"] for r in results])),
                               process_medians=[r["median_ms"] for r in results])
@@ -1195,26 +1199,18 @@ def report(args, build, measured, fid, prof, peer_prof, command):
         say("Preparation time, s (wall, this machine): " + ", ".join(f"{k} {v}" for k, v in build["seconds"].items()) + ".")
         say("")
     if prof:
-        def kernel_peak(kernel):
-            """Peak of the layer's kernel, in direct-convolution MACs: Winograd counts the MACs it replaces."""
-            if kernel == "avx2wino4":
-                return args.peak_gmacs * 144 / 36
-            if kernel == "avx2wino":
-                return args.peak_gmacs * 36 / 16
-            return args.pairs_peak_gmacs if kernel == "avx2pairs" else args.peak_gmacs
         say(f"Per-layer profile, {prof['threads']} threads, {args.profile_processes} processes per engine, per layer the "
             f"median over processes of each process's median: ours from `vgg-run --benchmark {prof['runs']}` "
             f"(kernel {prof['kernel']}, median {prof['median_ms']:.1f} ms, {prof['gmac'] / (prof['median_ms'] / 1e3):.1f} GMAC/s "
             f"overall), the peers from their own profilers (ORT session profiling, OpenVINO PERF_COUNT; "
             f"{args.profile_runs} runs per process; profiling adds a little time). Whole-network medians of the processes: "
             + "; ".join(f"{LABELS[e]} " + ", ".join(f"{m:.1f}" for m in p["process_medians"]) for e, p in [("ours", prof)] + list(peer_prof.items()))
-            + f" ms. 'of peak': the layer's rate over the peak of the instruction mix of the layer's kernel "
-            f"on {max(args.threads)} cores (Benchmarks/peak/README.md): vpmaddwd + vpaddd {args.peak_gmacs:.0f} GMAC/s "
-            f"(avx2), vpmaddubsw + vpmaddwd by ones + vpaddd {args.pairs_peak_gmacs:.0f} (avx2pairs, pair-bounded weights); "
-            f"the Winograd kernels run vpmaddwd on fewer products: {args.peak_gmacs * 36 / 16:.0f} (avx2wino, F(2x2): 16 "
-            f"products per 36 MACs) and {args.peak_gmacs * 4:.0f} (avx2wino4, F(4x4): 36 per 144) in direct-convolution "
-            f"MACs. GMAC: the direct convolution's count (the first layer's 3 input channels padded to 4), for every "
-            f"engine: rates above ~147 come from fewer or saturating products (Winograd, vpmaddubsw).")
+            + f" ms. 'of peak': vgg-run's own figure (`--benchmark --json`, of_peak; median over processes): the layer's "
+            f"rate in its kernel's own products (Winograd: 36 int16 products per 144 MACs for F(4x4), 16 per 36 for F(2x2)) "
+            f"over the peak of that kernel's multiply-accumulate mix, timed by vgg-run between its runs on one thread "
+            f"(" + ", ".join(f"{p['kernel']} {p['gmac_per_s_per_thread']:.0f}" for p in prof.get("peaks", []))
+            + f" GMAC/s per thread), times {prof['threads']} threads. GMAC: the direct convolution's count (the first "
+            f"layer's 3 input channels padded to 4), for every engine.")
         say("")
         shown = [e for e in args.engines if e in peer_prof]
         aligned = {e: align(prof["layers"], peer_prof[e]["layers"]) for e in shown}
@@ -1229,10 +1225,10 @@ def report(args, build, measured, fid, prof, peer_prof, command):
             for e in shown:
                 ms = aligned[e][0].get(layer["name"])
                 cells.append(" - |" if ms is None else f" {ms:.2f}" + (f" ({gmac / ms * 1e3:.0f})" if gmac and ms else "") + " |")
-            peak = kernel_peak(layer.get("kernel"))
+            of_peak = layer.get("of_peak")
             name = layer["name"] + (f" ({layer['kernel']})" if layer.get("kernel") else "")
-            say(f"| {name} | {gmac:.3f} | {layer['ms']:.2f} | " + (f"{rate:.1f} | {rate / peak * 100:.0f}% |" if rate else "- | - |")
-                + "".join(cells))
+            say(f"| {name} | {gmac:.3f} | {layer['ms']:.2f} | " + (f"{rate:.1f} | " if rate else "- | ")
+                + (f"{of_peak * 100:.0f}% |" if of_peak is not None else "- |") + "".join(cells))
         # ours: vgg-run's own per-run measure (total minus that run's layers), else the difference
         # of medians (which also holds the layers' noise)
         rest = prof.get("outside_layers_ms", max(0.0, prof["median_ms"] - ours_total))
@@ -1280,10 +1276,6 @@ def main():
     parser.add_argument("--profile-processes", type=int, default=3, help="processes per engine of the per-layer profiles")
     parser.add_argument("--ours-target", default="x86_64-avx2",
                         help="vgg-quantize --target for ours (generic: plain 8-bit weights, the vpmaddwd kernel here)")
-    parser.add_argument("--peak-gmacs", type=float, default=147.0,
-                        help="exact int8 MAC peak (vpmaddwd + vpaddd) for the most threads, GMAC/s (Benchmarks/peak/README.md)")
-    parser.add_argument("--pairs-peak-gmacs", type=float, default=190.0,
-                        help="peak of the vpmaddubsw mix the pair-bounded kernel runs, GMAC/s")
     parser.add_argument("--bn-batch", type=int, default=24, help="batch size of the BatchNorm statistics pass")
     parser.add_argument("--prepare-threads", type=int, default=2)
     parser.add_argument("--rebuild", action="store_true", help="rebuild every model even if present")

@@ -53,6 +53,10 @@ void q8_conv3x3_16x6c4__avxvnni(const q8_conv3x3_params *p, int row_begin, int r
 void q8_linear_16x1c4__avxvnni(const q8_linear_params *p, int output_begin, int output_end);
 void q8_conv3x3_16x8c4__avx512vnni(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__avx512vnni(const q8_linear_params *p, int output_begin, int output_end);
+long long q8_peak__avx2(long iterations);
+long long q8_peak__avx2pairs(long iterations);
+long long q8_peak__avxvnni(long iterations);
+long long q8_peak__avx512vnni(long iterations);
 #endif
 
 #if defined(__aarch64__)
@@ -64,6 +68,9 @@ void q8_conv3x3_wino2x2_16x3c2__neon(const q8_conv3x3_params *p, const int16_t *
                                      int tile_row_begin, int tile_row_end);
 void q8_conv3x3_wino4x4_16x3c2__neon(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
                                      int tile_row_begin, int tile_row_end);
+long long q8_peak__neon(long iterations);
+long long q8_peak__neonwino(long iterations);
+long long q8_peak__neondot(long iterations);
 #endif
 
 /*

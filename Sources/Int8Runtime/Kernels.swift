@@ -22,6 +22,8 @@ public struct Kernel: Sendable, Equatable {
     let conv3x3Wino: q8_conv3x3_wino_fn?
     /// The Winograd variant of `conv3x3Wino` (`[]` for a direct entry).
     public let winograd: Winograd
+    /// The family's multiply-accumulate peak loop (nil for scalar).
+    let peak: q8_peak_fn?
 
     public static func == (a: Kernel, b: Kernel) -> Bool { a.name == b.name }
 
@@ -34,9 +36,37 @@ public struct Kernel: Sendable, Equatable {
             return Kernel(name: String(cString: entry.name), isaName: String(cString: entry.isa_name),
                           isa: UInt32(entry.isa), weights: UInt32(entry.weights), conv3x3: entry.conv3x3, linear: entry.linear,
                           conv3x3Wino: entry.conv3x3_wino,
-                          winograd: entry.conv3x3_wino == nil ? [] : entry.wino_tile == 4 ? .f4x4 : .f2x2)
+                          winograd: entry.conv3x3_wino == nil ? [] : entry.wino_tile == 4 ? .f4x4 : .f2x2, peak: entry.peak)
         }
     }()
+
+    /// The kernel's own multiplies per MAC of the direct convolution it computes: F(4x4) makes a
+    /// 4x4 output tile of one channel pair from 36 products instead of 144, F(2x2) a 2x2 tile from
+    /// 16 instead of 36; 1 for the direct kernels.
+    public var productsPerMAC: Double {
+        switch winograd {
+        case .f4x4: 36.0 / 144
+        case .f2x2: 16.0 / 36
+        default: 1
+        }
+    }
+
+    /// One timing of the family's peak loop (`q8_kernel.peak`: independent chains of the
+    /// instructions its inner loop multiplies and accumulates with) on the calling thread, in the
+    /// kernel's own products per second; nil for scalar and for a kernel this CPU cannot run.
+    /// `vgg-run --benchmark` samples it between runs for each layer's fraction of peak.
+    /// Whether `peakProductsPerSecond` gives a rate (a peak loop this CPU runs).
+    public var hasPeak: Bool { peak != nil && runsHere }
+
+    public func peakProductsPerSecond(iterations: Int = 50_000) -> Double? {
+        guard let peak, runsHere, iterations > 0 else { return nil }
+        var start = timespec(), end = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        let products = peak(iterations)
+        clock_gettime(CLOCK_MONOTONIC, &end)
+        let nanoseconds = (end.tv_sec - start.tv_sec) * 1_000_000_000 + (end.tv_nsec - start.tv_nsec)
+        return nanoseconds > 0 ? Double(products) / Double(nanoseconds) * 1e9 : nil
+    }
 
     /// The instruction-set features of this CPU (`Q8_ISA_*` bits).
     public static let cpuFeatures = UInt32(q8_cpu_features())

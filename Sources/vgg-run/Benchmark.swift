@@ -14,10 +14,27 @@ struct Benchmark: Codable {
         var gmacPerS: Double?
         /// The kernel that ran the layer (nil for pools).
         var kernel: String?
+        /// The layer's rate over its kernel's peak on the threads used: the kernel's own products
+        /// per second (Winograd: `Kernel.productsPerMAC` of the MACs) over `Peak.gmacPerSPerThread`
+        /// times the thread count. Nil for pools and the scalar kernel.
+        var ofPeak: Double?
 
         enum CodingKeys: String, CodingKey {
             case name, ms, kernel
-            case gmacPerS = "gmac_per_s"
+            case gmacPerS = "gmac_per_s", ofPeak = "of_peak"
+        }
+    }
+
+    /// A kernel family's peak on one thread: the median over the benchmark's runs of one timing
+    /// of its peak loop after each run (`Kernel.peakProductsPerSecond`), so that the fractions
+    /// compare like with like on a shared or throttled machine.
+    struct Peak: Codable {
+        var kernel: String
+        var gmacPerSPerThread: Double
+
+        enum CodingKeys: String, CodingKey {
+            case kernel
+            case gmacPerSPerThread = "gmac_per_s_per_thread"
         }
     }
 
@@ -36,10 +53,11 @@ struct Benchmark: Codable {
     /// the input border): the run's total minus its own layers' sum. (The total's median minus
     /// the sum of the layers' medians is larger: each layer's noise adds to the total's median.)
     var outsideLayersMs: Double
+    var peaks: [Peak]
     var layers: [Layer]
 
     enum CodingKeys: String, CodingKey {
-        case arch, kernel, threads, input, runs, gmac, layers
+        case arch, kernel, threads, input, runs, gmac, layers, peaks
         case medianMs = "median_ms", p90Ms = "p90_ms", minMs = "min_ms", loadMs = "load_ms", peakRssMb = "peak_rss_mb"
         case outsideLayersMs = "outside_layers_ms"
     }
@@ -50,6 +68,11 @@ struct Benchmark: Codable {
         var totals: [Double] = []
         var outside: [Double] = []
         var perLayer: [[Double]] = Array(repeating: [], count: model.layerNames.count)
+        var used: [Kernel] = []
+        for case let kernel? in model.layerKernels where kernel.hasPeak && !used.contains(kernel) {
+            used.append(kernel)
+        }
+        var peakSamples: [[Double]] = Array(repeating: [], count: used.count)
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
             _ = network.logits(preprocessed: input)
@@ -58,12 +81,23 @@ struct Benchmark: Codable {
                 perLayer[index].append(Double(nanoseconds) / 1e6)
             }
             outside.append(totals[totals.count - 1] - Double(network.layerNanoseconds.reduce(0, +)) / 1e6)
+            for (index, kernel) in used.enumerated() {
+                if let rate = kernel.peakProductsPerSecond() { peakSamples[index].append(rate) }
+            }
+        }
+        let peaks = zip(used, peakSamples).compactMap { kernel, samples in
+            samples.isEmpty ? nil : Peak(kernel: kernel.name, gmacPerSPerThread: median(samples) / 1e9)
         }
         let layers = model.layerNames.indices.map { index in
             let ms = median(perLayer[index])
             let macs = model.layerMACs[index]
-            return Layer(name: model.layerNames[index], ms: ms,
-                         gmacPerS: macs > 0 && ms > 0 ? Double(macs) / (ms * 1e6) : nil, kernel: model.layerKernels[index]?.name)
+            let kernel = model.layerKernels[index]
+            let rate = macs > 0 && ms > 0 ? Double(macs) / (ms * 1e6) : nil
+            var ofPeak: Double?
+            if let rate, let kernel, let peak = peaks.first(where: { $0.kernel == kernel.name }) {
+                ofPeak = rate * kernel.productsPerMAC / (peak.gmacPerSPerThread * Double(network.threads))
+            }
+            return Layer(name: model.layerNames[index], ms: ms, gmacPerS: rate, kernel: kernel?.name, ofPeak: ofPeak)
         }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -72,7 +106,7 @@ struct Benchmark: Codable {
                          gmac: Double(model.layerMACs.reduce(0, +)) / 1e9,
                          medianMs: median(totals), p90Ms: percentile(totals, 0.9), minMs: totals.min()!,
                          loadMs: loadMs, peakRssMb: Double(usage.ru_maxrss) / 1024, outsideLayersMs: median(outside),
-                         layers: layers)
+                         peaks: peaks, layers: layers)
     }
 
 
@@ -86,7 +120,13 @@ struct Benchmark: Codable {
             let name = layer.name + String(repeating: " ", count: max(0, 14 - layer.name.count))
             lines.append("  \(name) " + formatted("%8.3f ms", layer.ms)
                 + (layer.gmacPerS.map { formatted("  %6.1f GMAC/s", $0) } ?? "")
+                + (layer.ofPeak.map { formatted("  %4.0f%% of peak", $0 * 100) } ?? "")
                 + (layer.kernel.map { "  \($0)" } ?? ""))
+        }
+        if !peaks.isEmpty {
+            lines.append("peak per thread (the kernel's multiply mix, median of one timing after each run): "
+                         + peaks.map { "\($0.kernel) " + formatted("%.1f GMAC/s", $0.gmacPerSPerThread) }.joined(separator: ", ")
+                         + "; of peak: the layer's own products per second over that times \(threads) thread(s)")
         }
         return lines.joined(separator: "\n")
     }

@@ -1,4 +1,6 @@
 import Foundation
+import Int8Blob
+import TestSupport
 
 private let quantize = Tool(name: "vgg-quantize")
 private let fixtures = Tool.fixtures
@@ -16,6 +18,13 @@ enum Blobs {
     static let digitsBlob = compileDigits(target: "generic")
     /// Compiled for x86_64-avx2: pair-bounded convolution weights (format version 2).
     static let digitsPairsBlob = compileDigits(target: "x86_64-avx2")
+
+    /// TestModels.winograd (an F(4x4) and an F(2x2) layer where the CPU has Winograd kernels), encoded.
+    static let winogradBlob: URL = {
+        let blob = directory.appendingPathComponent("winograd.vq8")
+        try! Data(try! BlobWriter.encode(TestModels.winograd(seed: 20_261_206))).write(to: blob)
+        return blob
+    }()
 
     private static func compileDigits(target: String) -> URL {
         let blob = directory.appendingPathComponent("digits-\(target).vq8")

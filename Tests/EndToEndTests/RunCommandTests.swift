@@ -127,6 +127,52 @@ private func fnv1a(_ bytes: [UInt8]) -> String {
     // Time outside the layers: part of a run, never negative.
     let outside = try #require(object["outside_layers_ms"] as? Double)
     #expect(outside >= 0 && outside < (object["p90_ms"] as! Double), "outside_layers_ms \(outside)")
+    try checkFractionsOfPeak(object)
+}
+
+/// Each layer's of_peak is its rate in the kernel's own products over the kernel's peak (listed
+/// in "peaks", one per kernel with a peak loop) times the threads; pools and the scalar kernel
+/// have none.
+private func checkFractionsOfPeak(_ object: [String: Any]) throws {
+    let threads = Double(object["threads"] as! Int)
+    let peaks = try #require(object["peaks"] as? [[String: Any]])
+    var peak: [String: Double] = [:]
+    for entry in peaks { peak[entry["kernel"] as! String] = entry["gmac_per_s_per_thread"] as? Double }
+    for layer in object["layers"] as! [[String: Any]] {
+        let name = layer["kernel"] as? String
+        guard let name, let kernel = Kernel.all.first(where: { $0.name == name }), kernel.hasPeak else {
+            #expect(layer["of_peak"] == nil, "\(layer)")
+            continue
+        }
+        let perThread = try #require(peak[name], "no peak for \(name)")
+        #expect(perThread > 0 && perThread.isFinite)
+        let rate = try #require(layer["gmac_per_s"] as? Double)
+        let fraction = try #require(layer["of_peak"] as? Double, "\(layer)")
+        #expect(abs(fraction - rate * kernel.productsPerMAC / (perThread * threads)) <= 1e-9 * fraction, "\(layer)")
+    }
+    #expect(Set(peak.keys) == Set((object["layers"] as! [[String: Any]]).compactMap { $0["kernel"] as? String }.filter { name in
+        Kernel.all.first { $0.name == name }!.hasPeak
+    }))
+}
+
+/// The Winograd network (Int8RuntimeTests' winogradModel, written by the kernel-case test) where
+/// this CPU runs a Winograd kernel: its layers' fractions count the kernel's int16 products; with
+/// VGG_KERNELS=scalar there is no peak at all.
+@Test func benchmarkFractionsOfPeakForEveryKernelKind() throws {
+    let winograd = Kernel.runnable.filter { !$0.winograd.isEmpty }.map(\.name)
+    for kernels in [winograd.isEmpty ? nil : (winograd + ["scalar"]).joined(separator: ","), "scalar"].compactMap({ $0 }) {
+        let result = try run.run([Blobs.winogradBlob.path, "--benchmark", "2", "--json", "--threads", "2",
+                                  fixtures.appendingPathComponent("images/chelsea.jpg").path], environment: ["VGG_KERNELS": kernels])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        try checkFractionsOfPeak(object)
+        let layers = object["layers"] as! [[String: Any]]
+        if kernels == "scalar" {
+            #expect((object["peaks"] as! [Any]).isEmpty)
+        } else {
+            #expect(layers.contains { ($0["kernel"] as? String).map(winograd.contains) == true && $0["of_peak"] != nil })
+        }
+    }
 }
 
 // MARK: - Bad input

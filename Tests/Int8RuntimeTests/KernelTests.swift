@@ -25,6 +25,24 @@ import TestSupport
     static let pairKernels = tested.filter { $0.needsPairBoundedWeights && $0.conv3x3 != nil }
 
     /// Skipped, naming them, when some kernels of the list are not tested here.
+    /// Every kernel but scalar has a peak loop, which runs on this CPU where the kernel does and
+    /// gives a positive rate that grows with the work (twice the iterations take longer);
+    /// Winograd's rates count int16 products: 36 per 144 MACs (F(4x4)), 16 per 36 (F(2x2)).
+    @Test func peakLoops() throws {
+        for kernel in Kernel.all {
+            #expect((kernel.peak != nil) == (kernel.name != "scalar"), "\(kernel.name)")
+            #expect(kernel.hasPeak == (kernel.peak != nil && kernel.runsHere))
+            #expect(kernel.productsPerMAC == (kernel.winograd == .f4x4 ? 0.25 : kernel.winograd == .f2x2 ? 16.0 / 36 : 1))
+            guard kernel.hasPeak else {
+                #expect(kernel.peakProductsPerSecond() == nil)
+                continue
+            }
+            let rates = (0..<5).compactMap { _ in kernel.peakProductsPerSecond() }
+            #expect(rates.count == 5 && rates.allSatisfy { $0 > 1e8 && $0.isFinite }, "\(kernel.name): \(rates)")
+            #expect(kernel.peak!(1000) == 1000 * kernel.peak!(1), "\(kernel.name): MACs per iteration")
+        }
+    }
+
     @Test func kernelsNotRunHere() throws {
         let lacking = Kernel.all.filter { !$0.runsHere }.map { "\($0.name) (this CPU lacks \($0.isaName))" }
         let excluded = Kernel.all.filter { $0.runsHere && !Self.tested.contains($0) }

@@ -129,6 +129,14 @@ enum {
 };
 
 /*
+ * A kernel family's multiply-accumulate peak loop: `iterations` of independent chains of the
+ * instructions its inner loop multiplies and accumulates with (no loads); returns the MACs done,
+ * in the kernel's own products (int8 for the direct kernels, int16 for Winograd's). Timing it on
+ * one thread gives the kernel's peak per core (`vgg-run --benchmark`'s fraction of peak).
+ */
+typedef long long (*q8_peak_fn)(long iterations);
+
+/*
  * One entry of the kernel list. `isa` is the feature set it needs; `weights` the Q8_WEIGHTS_*
  * properties a layer's weights must have for this entry's kernels to be used on it. An entry
  * may lack some functions (NULL): a Winograd entry has only a Winograd conv3x3, which runs only
@@ -145,6 +153,8 @@ typedef struct q8_kernel {
     /* A Winograd conv3x3 (NULL for the direct entries) and its output tile's side, 2 or 4. */
     q8_conv3x3_wino_fn conv3x3_wino;
     int wino_tile;
+    /* The family's peak loop (NULL for scalar). */
+    q8_peak_fn peak;
 } q8_kernel;
 
 /* All kernels compiled for this architecture, best first; `count` receives the length. */

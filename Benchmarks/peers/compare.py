@@ -57,12 +57,15 @@ HELDOUT = ("astronaut.jpg", "chelsea.jpg", "coffee.png", "cat_small.jpg", "rocke
 #                        per channel, default session
 #   ort-int8-8bit-exact  the same file with session.x64quantprecision=1 (ORT's slower U8U8 path, no saturation)
 #   ort-fp32             the exported fp32 ONNX
+#   ours-fp32            our fp32 reference engine on the .pth (`vgg-quantize reference --benchmark N`, OpenBLAS); latency
+#                        only (its fidelity logits come from `vgg-quantize eval`, which runs it beside the int8 engine)
 #   ov-int8              nncf.quantize, preset performance, default overflow fix (first conv 7-bit weights)
 #   ov-int8-7bit         nncf.quantize with overflow_fix=ENABLE (7-bit weights everywhere)
 #   ov-fp32              the fp32 IR converted from the ONNX
 #   ort-int8-8bit-u8     extra, off by default: like ort-int8-8bit with uint8 activations
-DEFAULT_ENGINES = ("ours", "ort-int8", "ort-int8-8bit", "ort-int8-8bit-exact", "ort-fp32", "ov-int8", "ov-int8-7bit",
-                   "ov-fp32")
+DEFAULT_ENGINES = ("ours", "ort-int8", "ort-int8-8bit", "ort-int8-8bit-exact", "ours-fp32", "ort-fp32", "ov-int8",
+                   "ov-int8-7bit", "ov-fp32")
+FP32_ENGINES = ("ours-fp32", "ort-fp32", "ov-fp32")
 ALL_ENGINES = DEFAULT_ENGINES + ("ort-int8-8bit-u8",)
 # Fidelity only: an ORT int8 file run with every graph optimization off, so ORT executes its
 # QuantizeLinear/DequantizeLinear pairs in float: the quantization scheme without the int8 kernels.
@@ -397,7 +400,7 @@ class Paths:
                 "ort-int8-8bit-exact": self.ort_int8_8bit, SIMULATED: self.ort_int8_8bit, FIRST7: self.ort_first7,
                 "ort-int8" + FLOAT_QDQ: self.ort_int8, FIRST7 + FLOAT_QDQ: self.ort_first7,
                 "ort-int8-8bit-u8": self.ort_int8_8bit_u8, "ort-fp32": self.onnx, "ov-int8": self.ov_int8,
-                "ov-int8-7bit": self.ov_int8_7bit, "ov-fp32": self.ov_fp32}[engine]
+                "ov-int8-7bit": self.ov_int8_7bit, "ov-fp32": self.ov_fp32, "ours-fp32": self.pth}[engine]
 
     def logits(self, engine):
         return f"{self.stem}-logits-{engine}.npy"
@@ -765,6 +768,14 @@ def measure_once(args, engine, threads):
         result = {k: report[k] for k in ("median_ms", "p90_ms", "min_ms", "load_ms")}
         result["self_peak_rss_mb"] = report["peak_rss_mb"]
         result["info"] = {"kernel": report["kernel"]}
+    elif engine == "ours-fp32":
+        cmd = [args.vgg_quantize, "reference", "--arch", args.arch, "--weights", paths.pth, args.image,
+               "--benchmark", str(args.runs), "--json", "--threads", str(threads)]
+        stdout, stats = spawn_measured(cmd)
+        report = json.loads(stdout)
+        result = {k: report["benchmark"][k] for k in ("median_ms", "p90_ms", "min_ms")}
+        result["load_ms"] = report["load_ms"]
+        result["info"] = {"openblas_core": report["openblas_core"]}
     else:
         cmd = runner_cmd(args, engine, threads,
                          ["--input", paths.bench_input, "--runs", str(args.runs), "--warmup", str(args.warmup)])
@@ -803,7 +814,7 @@ def measure(args):
         busy_rounds.append(cpu_busy_percent(1.0))
     baseline = {}
     for engine in engines:
-        if engine != "ours":
+        if engine not in ("ours", "ours-fp32"):
             _, _, usage = spawn([sys.executable, os.path.abspath(__file__), "--import-only", engine])
             baseline[engine] = usage.ru_maxrss / 1024
     return results, baseline, busy_rounds
@@ -896,6 +907,8 @@ def fidelity(args, build):
     logits = {}
     engines = list(args.engines) + [d for d in DIAGNOSTICS if d.replace(FLOAT_QDQ, "").replace("-first7", "") in args.engines]
     for engine in engines:
+        if engine == "ours-fp32":
+            continue  # its logits come with ours' (eval runs both engines)
         if engine == "ours":
             cmd = [args.vgg_quantize, "eval", "--weights", paths.pth, "--blob", paths.ours, "--images",
                    paths.heldout_dir, "--json", paths.ours_eval, "--save-logits", paths.ours_logits,
@@ -949,6 +962,8 @@ def profile(args):
     runs = {}
     for index in range(args.profile_processes):
         for engine in args.engines:
+            if engine == "ours-fp32":
+                continue  # no per-layer profile (the fp32 engine is timed whole)
             if engine == "ours":
                 stdout, _, _ = spawn([args.vgg_run, args.paths.ours, args.image, "--benchmark", str(args.profile_runs),
                                       "--json", "--threads", str(threads)])
@@ -1151,11 +1166,23 @@ def report(args, build, measured, fid, prof, peer_prof, command):
             say("|---" * (1 + len(threads) + 3) + "|")
             ours = summary["ours"]
             for engine in args.engines:
-                if engine == "ours":
+                if engine in ("ours", "ours-fp32"):
                     continue
                 theirs = summary[engine]
                 say(f"| {LABELS[engine]} |" + "".join(f" {ours[t] / theirs[t]:.2f} |" for t in threads)
                     + f" {ours['rss'] / theirs['rss']:.2f} | {ours['load'] / theirs['load']:.2f} | {ours['size'] / theirs['size']:.2f} |")
+            say("")
+        fp32_peers = [e for e in args.engines if e in FP32_ENGINES and e != "ours-fp32"]
+        if "ours-fp32" in args.engines and fp32_peers:
+            say("fp32 engines, ratios ours / theirs (our reference engine reads the .pth; load includes that):")
+            say("")
+            say("| against |" + "".join(f" latency {t}T |" for t in threads) + " peak RSS | load |")
+            say("|---" * (1 + len(threads) + 2) + "|")
+            ours = summary["ours-fp32"]
+            for engine in fp32_peers:
+                theirs = summary[engine]
+                say(f"| {LABELS[engine]} |" + "".join(f" {ours[t] / theirs[t]:.2f} |" for t in threads)
+                    + f" {ours['rss'] / theirs['rss']:.2f} | {ours['load'] / theirs['load']:.2f} |")
             say("")
         if prof:
             gmac = prof["gmac"]

@@ -4,6 +4,8 @@
 
 static const q8_kernel kernels[] = {
 #if defined(__x86_64__)
+    {"amx", "AMX-INT8 (AVX-512 VNNI where a layer's cin is not in 64s)", Q8_ISA_AMX | Q8_ISA_AVX512VNNI, Q8_WEIGHTS_ANY,
+     q8_conv3x3_32x32c64__amx, q8_linear_16x1c4__avx512vnni, NULL, 0, q8_peak__amx},
     {"avx512vnni", "AVX-512 VNNI", Q8_ISA_AVX512VNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x8c4__avx512vnni, q8_linear_16x1c4__avx512vnni, NULL, 0, q8_peak__avx512vnni},
     {"avxvnni", "AVX-VNNI", Q8_ISA_AVXVNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x6c4__avxvnni, q8_linear_16x1c4__avxvnni, NULL, 0, q8_peak__avxvnni},
     {"avx2wino4", "AVX2, Winograd F(4x4, 3x3) in int16", Q8_ISA_AVX2, Q8_WEIGHTS_ANY, NULL, NULL, q8_conv3x3_wino4x4_16x5c2__avx2, 4, q8_peak__avx2},

@@ -57,6 +57,8 @@ long long q8_peak__avx2(long iterations);
 long long q8_peak__avx2pairs(long iterations);
 long long q8_peak__avxvnni(long iterations);
 long long q8_peak__avx512vnni(long iterations);
+void q8_conv3x3_32x32c64__amx(const q8_conv3x3_params *p, int row_begin, int row_end);
+long long q8_peak__amx(long iterations);
 #endif
 
 #if defined(__aarch64__)

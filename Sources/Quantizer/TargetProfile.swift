@@ -12,7 +12,7 @@ public struct TargetProfile: Codable, Sendable, Equatable {
     public var architecture: String
     /// Linux /proc/cpuinfo flag names the kernel family needs.
     public var cpuFeatures: [String]
-    /// Kernel family: scalar, avx2, avx2pairs (needs `pairBoundedWeights`), avx512vnni, avxvnni, neon, neondot.
+    /// Kernel family: scalar, avx2, avx2pairs (needs `pairBoundedWeights`), avx512vnni, avxvnni, amx, neon, neondot.
     public var kernelISA: String
     /// Threads to use by default; 0 = all cores.
     public var threads: Int
@@ -71,6 +71,9 @@ public struct TargetProfile: Codable, Sendable, Equatable {
                       description: "x86-64 with AVX-512 VNNI (Intel Cascade Lake and later servers, Ice Lake, AMD Zen 4/5)",
                       architecture: "x86_64", cpuFeatures: ["avx512f", "avx512bw", "avx512vl", "avx512vnni"],
                       kernelISA: "avx512vnni", threads: 0),
+        TargetProfile(name: "x86_64-amx", description: "x86-64 with AMX-INT8 (Intel Sapphire Rapids and later Xeons)",
+                      architecture: "x86_64", cpuFeatures: ["amx_tile", "amx_int8", "avx512f", "avx512bw", "avx512vl", "avx512vnni"],
+                      kernelISA: "amx", threads: 0),
     ]
 
     /// `--target NAME` (a built-in profile) or `--target FILE.json`.

@@ -40,10 +40,16 @@ struct Reference: ParsableCommand {
     @Option(help: ArgumentHelp("Class names, one per line (default: ImageNet's for 1000-class models).", valueName: "file"))
     var labels: String?
 
+    @Option(help: ArgumentHelp("Time this many forward passes of the first image at batch 1, after one warm-up, and report the median, p90 and min ms (the latency of the fp32 engine; Benchmarks/peers/compare.py's fp32 row).", valueName: "runs"))
+    var benchmark: Int?
+
     func validate() throws {
         if let threads { try CommandError.checkThreads(threads) }
         guard top >= 1 else { throw CommandError("--top must be at least 1, got \(top)") }
         guard batchSize >= 1 else { throw CommandError("--batch-size must be at least 1, got \(batchSize)") }
+        if let benchmark, !(1...100_000).contains(benchmark) {
+            throw CommandError("--benchmark must be 1...100000, got \(benchmark)")
+        }
     }
 
     func run() throws {
@@ -68,6 +74,9 @@ struct Reference: ParsableCommand {
             logits += try engine.run(x).items
         }
         let runSeconds = Date().timeIntervalSince(runStart)
+        let latency = try benchmark.map { runs throws in
+            try Self.latency(engine, input: inputs[0], runs: runs, height: preprocessing.cropHeight, width: preprocessing.cropWidth)
+        }
 
         if let logitsOut {
             let array = NPYArray(floats: Array(logits.joined()), shape: [logits.count, network.classCount])
@@ -78,7 +87,7 @@ struct Reference: ParsableCommand {
         if json {
             let report = ReferenceReport(arch: network.arch.rawValue, classes: network.classCount, threads: threadCount,
                                          openblasCore: OpenBLAS.coreName, loadMs: loadSeconds * 1000,
-                                         runMs: runSeconds * 1000, images: results)
+                                         runMs: runSeconds * 1000, benchmark: latency, images: results)
             print(try report.jsonText())
         } else {
             for result in results { print(result.text) }
@@ -86,5 +95,27 @@ struct Reference: ParsableCommand {
         Log.line("\(network.arch.rawValue): \(images.count) image(s) in \(timing) ms, "
             + "load \(String(format: "%.0f", loadSeconds * 1000)) ms, \(threadCount) thread(s), "
             + "OpenBLAS core \(OpenBLAS.coreName)")
+        if let latency {
+            Log.line(String(format: "fp32 latency, batch 1, %d runs: median %.2f ms, p90 %.2f ms, min %.2f ms",
+                            latency.runs, latency.medianMs, latency.p90Ms, latency.minMs))
+        }
+    }
+
+    /// `--benchmark N`: one warm-up pass, then N timed passes of one image at batch 1.
+    static func latency(_ engine: FloatEngine, input: [Float], runs: Int, height: Int, width: Int) throws -> ReferenceReport.Latency {
+        let x = FloatTensor(batch: [input], channels: 3, height: height, width: width)
+        _ = try engine.run(x)
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = Date()
+            _ = try engine.run(x)
+            times.append(Date().timeIntervalSince(start) * 1000)
+        }
+        let sorted = times.sorted()
+        let middle = sorted.count / 2
+        return ReferenceReport.Latency(runs: runs,
+                                       medianMs: sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2,
+                                       p90Ms: sorted[max(1, Int((0.9 * Double(sorted.count)).rounded(.up))) - 1],
+                                       minMs: sorted[0])
     }
 }

@@ -117,6 +117,26 @@ func unreadableOrAbsurdImage(file: String, fragment: String) throws {
     try tool.run(["reference", "--weights", weights, "--threads", "0", image]).expectCleanFailure("--threads")
     try tool.run(["reference", "--weights", weights, "--mean", "1,2", image]).expectCleanFailure("mean")
     try tool.run(["reference", "--weights", weights, "--crop", "16", image]).expectCleanFailure("32")
+    try tool.run(["reference", "--weights", weights, "--benchmark", "0", image]).expectCleanFailure("--benchmark")
+}
+
+/// `--benchmark N`: N timed batch-1 passes of the first image, in the JSON (runs, median within
+/// [min, p90]) and on stderr; without it the JSON has no benchmark key.
+@Test func benchmarkTimesBatchOnePasses() throws {
+    let arguments = ["reference", "--weights", models.appendingPathComponent("vgg11.pth").path, "--json", "--crop", "64", "--resize", "72",
+                     images.appendingPathComponent("coffee.png").path, images.appendingPathComponent("chelsea.jpg").path]
+    let result = try tool.run(arguments + ["--benchmark", "5"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    let benchmark = try #require(object["benchmark"] as? [String: Any])
+    #expect(benchmark["runs"] as? Int == 5)
+    let (median, p90, min) = (benchmark["median_ms"] as! Double, benchmark["p90_ms"] as! Double, benchmark["min_ms"] as! Double)
+    #expect(0 < min && min <= median && median <= p90, "\(benchmark)")
+    #expect(result.stderr.contains("fp32 latency, batch 1, 5 runs: median"), "\(result.stderr)")
+    #expect((object["images"] as! [Any]).count == 2, "the images are still classified")
+    let plain = try tool.run(arguments)
+    let without = try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as! [String: Any]
+    #expect(without["benchmark"] == nil)
 }
 
 @Test func unwritableLogitsLeaveNothingBehind() throws {

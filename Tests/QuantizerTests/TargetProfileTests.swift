@@ -16,7 +16,7 @@ private let targets = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
         return profile
     }
     #expect(decoded == TargetProfile.builtIn.sorted { $0.name < $1.name })
-    #expect(Set(decoded.map(\.name)).isSuperset(of: ["generic", "x86_64-avx2", "x86_64-avx512vnni", "rpi4", "rpi5"]))
+    #expect(Set(decoded.map(\.name)).isSuperset(of: ["generic", "x86_64-avx2", "x86_64-avx512vnni", "x86_64-amx", "rpi4", "rpi5"]))
 }
 
 @Test func unknownTargetNamesTheKnownOnes() {

@@ -12,7 +12,7 @@
  *           k consumed in groups of <k> (c4: the packed layout's 4-k groups; c2: int16 pairs).
  *           A kernel with two tiles names both (q8_conv3x3_8x6c4_16x3c4__avx2: 8x6 for
  *           cin > 64, 16x3 for cin <= 64). Leftover pixels use smaller tiles of the same shape.
- *   <isa>   scalar, avx2, avx2pairs (AVX2 on pair-bounded weights), avxvnni, avx512vnni, neon,
+ *   <isa>   scalar, avx2, avx2pairs (AVX2 on pair-bounded weights), avxvnni, avx512vnni, amx, neon,
  *           neondot.
  * Every kernel asserts the contracts below at entry (kernels_internal.h).
  */
@@ -112,6 +112,8 @@ enum {
     Q8_ISA_AVXVNNI = 1 << 2,
     Q8_ISA_NEON = 1 << 3,
     Q8_ISA_NEONDOT = 1 << 4,
+    /* AMX-TILE + AMX-INT8 with the tile data state granted to the process by the OS */
+    Q8_ISA_AMX = 1 << 5,
 };
 
 /* The features this CPU has (always includes Q8_ISA_SCALAR = 0). */

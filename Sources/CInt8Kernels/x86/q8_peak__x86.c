@@ -8,6 +8,8 @@
  * Winograd's (its layers' rates are converted to those, Int8Runtime/Kernels.swift).
  */
 #if defined(__x86_64__)
+#include <immintrin.h>
+
 #include "../kernels_internal.h"
 
 /* 8 chains: accumulators ymm0-7 (v0-v7), products through 4 temporaries ymm8-11 (renamed by the
@@ -44,6 +46,29 @@ __attribute__((target("avx2"))) long long q8_peak__avxvnni(long iterations) {
 __attribute__((target("avx512f"))) long long q8_peak__avx512vnni(long iterations) {
     for (long i = 0; i < iterations; i++) __asm__ volatile(Q8_CHAINS8(Q8_DPBUSD_ZMM) ::: Q8_YMM_CLOBBERS);
     return 8 * 64 * (long long)iterations;
+}
+
+/* amx: tdpbusd (16 x 16 x 64 = 16,384 u8 x s8 products) into 4 independent sum tiles. */
+__attribute__((target("amx-tile,amx-int8"))) long long q8_peak__amx(long iterations) {
+    _Alignas(64) struct {
+        uint8_t palette, start_row, reserved[14];
+        uint16_t colsb[16];
+        uint8_t rows[16];
+    } config;
+    memset(&config, 0, sizeof config);
+    config.palette = 1;
+    for (int t = 0; t < 8; t++) config.rows[t] = 16, config.colsb[t] = 64;
+    _tile_loadconfig(&config);
+    _tile_zero(4);
+    _tile_zero(6);
+    for (long i = 0; i < iterations; i++) {
+        _tile_dpbusd(0, 4, 6);
+        _tile_dpbusd(1, 4, 6);
+        _tile_dpbusd(2, 4, 6);
+        _tile_dpbusd(3, 4, 6);
+    }
+    _tile_release();
+    return 4 * 16384LL * iterations;
 }
 
 #else

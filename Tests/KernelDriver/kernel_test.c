@@ -702,6 +702,20 @@ static void random_grid(int quick) {
                 conv_cases++;
             }
     }
+    /* Rows of 16-pixel chunks and a remainder, cin in 64s (the AMX kernel's tiles: 2 chunks x 2
+     * blocks, an odd last block, chunks paired across rows; 3*192 = 9 x 64), for every kernel */
+    {
+        static const int ashapes[][4] = {{3, 40, 64, 48}, {2, 16, 192, 33}, {5, 21, 128, 64}, {1, 56, 64, 16}, {4, 14, 512, 40}};
+        for (int si = 0; si < (int)(sizeof ashapes / sizeof ashapes[0]); si++) {
+            const uint64_t mode = rng_next() % 10;
+            conv_spec s = {quick ? 2 : ashapes[si][0], ashapes[si][1], ashapes[si][2], ashapes[si][3], round_up(ashapes[si][3], 4) + (si % 2) * 4,
+                           (rng_next() & 1) ? 114 : 0, mode < 6 ? W_UNIFORM : (int)rng_range(1, W_MODES - 1),
+                           mode < 6 ? A_UNIFORM : (int)rng_range(1, A_MODES - 1), mode < 6 ? B_MODERATE : (int)rng_range(0, B_MODES - 1),
+                           (rng_next() % 3 == 0) ? 16 : 0, (rng_next() % 3 == 0) ? 5 : 0};
+            test_conv_case(&s);
+            conv_cases++;
+        }
+    }
     /* a VGG-like first layer: cin 4 (3 channels + 1 padding), 64 outputs, 224-wide rows cut short */
     {
         conv_spec s = {quick ? 2 : 4, 224, 4, 64, 64, 0, W_UNIFORM, A_UNIFORM, B_MODERATE, 0, 0};

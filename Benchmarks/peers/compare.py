@@ -61,7 +61,7 @@ HELDOUT = ("astronaut.jpg", "chelsea.jpg", "coffee.png", "cat_small.jpg", "rocke
 #                        only (its fidelity logits come from `vgg-quantize eval`, which runs it beside the int8 engine)
 #   ov-int8              nncf.quantize, preset performance, default overflow fix (first conv 7-bit weights)
 #   ov-int8-7bit         nncf.quantize with overflow_fix=ENABLE (7-bit weights everywhere)
-#   ov-fp32              the fp32 IR converted from the ONNX
+#   ov-fp32              the fp32 IR converted from the ONNX, INFERENCE_PRECISION_HINT f32 (not bf16 on AMX/BF16 CPUs)
 #   ort-int8-8bit-u8     extra, off by default: like ort-int8-8bit with uint8 activations
 DEFAULT_ENGINES = ("ours", "ort-int8", "ort-int8-8bit", "ort-int8-8bit-exact", "ours-fp32", "ort-fp32", "ov-int8",
                    "ov-int8-7bit", "ov-fp32")
@@ -154,6 +154,10 @@ def open_engine(engine, model, threads, layers=False):
         import openvino as ov
         core = ov.Core()
         config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+        if engine == "ov-fp32":
+            # fp32 arithmetic: on AMX-BF16 / AVX512-BF16 CPUs OpenVINO's default precision hint runs an
+            # fp32 IR in bf16 (its profile then names brgconv_avx512_amx_bf16 kernels)
+            config["INFERENCE_PRECISION_HINT"] = "f32"
         if layers:
             config["PERF_COUNT"] = True
         start = time.perf_counter()

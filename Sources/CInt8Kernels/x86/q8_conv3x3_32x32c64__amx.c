@@ -18,14 +18,14 @@
  * step 4 tile loads and 4 tdpbusd (65,536 MACs). A chunk is up to 16 pixels of one output row;
  * chunks pair within a row or across two rows (the 14- and 28-wide maps); the tile rows are
  * configured to the chunk length (the last chunk of a 56-wide row has 8). The sums go through
- * a 4 KiB stack buffer to avx2's requantization and stores (avx2_common.h).
+ * a 4 KiB stack buffer to the zmm requantization and masked stores (avx512_common.h).
  * Needs (asserted): the Q8_ASSERT_CONV3X3 contract; AMX usable (q8_cpu_features asked Linux for
  * the tile data state, arch_prctl ARCH_REQ_XCOMP_PERM).
  */
 #if defined(__x86_64__)
-#include "avx2_common.h"
+#include "avx512_common.h"
 
-#define Q8_TARGET_AMX __attribute__((target("amx-tile,amx-int8,avx2")))
+#define Q8_TARGET_AMX __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512vl")))
 
 /* LDTILECFG's 64-byte operand (palette 1). */
 typedef struct {
@@ -100,25 +100,23 @@ typedef struct {
 /* One block pair's requantization constants. */
 typedef struct {
     const int8_t *w[2];
-    q8_avx2_block k[2];
-    int channels[2], count;
+    q8_avx512_block k[2];
+    int count;
 } q8_amx_blocks;
 
 Q8_TARGET_AMX static void prepare_blocks(q8_amx_blocks *pair, const q8_conv3x3_params *p, int b) {
     const int groups = 9 * p->cin / 4, blocks = (p->outputs + 15) / 16;
     pair->count = b + 1 < blocks ? 2 : 1;
     for (int j = 0; j < 2; j++) pair->w[j] = p->weights + (size_t)(b + (j < pair->count ? j : 0)) * groups * 64;
-    for (int j = 0; j < pair->count; j++) {
-        q8_avx2_prepare_block(&pair->k[j], p->bias + 16 * (b + j), p->multiplier + 16 * (b + j), p->shift + 16 * (b + j));
-        pair->channels[j] = q8_block_channels(p->outputs, b + j);
-    }
+    for (int j = 0; j < pair->count; j++)
+        q8_avx512_prepare_block(&pair->k[j], p->bias + 16 * (b + j), p->multiplier + 16 * (b + j), p->shift + 16 * (b + j),
+                                p->output_zero_point, q8_block_channels(p->outputs, b + j));
 }
 
 /* The sums of chunks c, c+1 (P of them, n pixels each) x a block pair, requantized and stored. */
 Q8_TARGET_AMX static void chunk_pair(const q8_conv3x3_params *p, const q8_chunk *chunks, int c, int P, int n,
                                      const q8_amx_blocks *pair, int b) {
     _Alignas(64) int32_t sums[4][16][16];
-    const __m256i zero_point = _mm256_set1_epi16((short)p->output_zero_point);
     const uint8_t *a[2];
     for (int i = 0; i < 2; i++) {
         const q8_chunk chunk = chunks[c + (i < P ? i : 0)];
@@ -128,14 +126,10 @@ Q8_TARGET_AMX static void chunk_pair(const q8_conv3x3_params *p, const q8_chunk 
     for (int i = 0; i < P; i++) {
         const q8_chunk chunk = chunks[c + i];
         for (int j = 0; j < pair->count; j++) {
-            const q8_avx2_block *k = &pair->k[j];
+            const q8_avx512_block *k = &pair->k[j];
             uint8_t *out = p->output + (ptrdiff_t)chunk.y * p->output_row_stride + (ptrdiff_t)chunk.x * p->cout + 16 * (b + j);
-            for (int x = 0; x < n; x++) {
-                const int32_t *s = sums[2 * i + j][x];
-                const __m256i lo = _mm256_add_epi32(_mm256_load_si256((const __m256i *)s), k->bias[0]);
-                const __m256i hi = _mm256_add_epi32(_mm256_load_si256((const __m256i *)(s + 8)), k->bias[1]);
-                q8_avx2_store_pixel(out + (ptrdiff_t)x * p->cout, lo, hi, k, zero_point, pair->channels[j]);
-            }
+            for (int x = 0; x < n; x++)
+                q8_avx512_store_pixel(out + (ptrdiff_t)x * p->cout, _mm512_add_epi32(_mm512_load_si512(sums[2 * i + j][x]), k->bias), k);
         }
     }
 }

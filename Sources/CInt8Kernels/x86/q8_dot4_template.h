@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "avx2_common.h"
+#include "avx512_common.h"
 
 #define Q8_TARGET __attribute__((target(Q8_DOT4_FEATURES)))
 #define Q8_INLINE static inline __attribute__((always_inline, target(Q8_DOT4_FEATURES)))
@@ -78,30 +79,12 @@ Q8_INLINE q8_vec vec_load(const void *p) { return _mm512_loadu_si512(p); }
 Q8_INLINE q8_vec vec_broadcast(int32_t v) { return _mm512_set1_epi32(v); }
 Q8_INLINE void vec_store(int32_t *p, q8_vec v) { _mm512_storeu_si512(p, v); }
 
-/*
- * The same exact high-half requantization on zmm, with AVX-512's own clamp and store: one zmm
- * is the whole block, so vpmaxsd(q + zp, zp) and vpmovusdb (saturates at 255) give the bytes in
- * order, and a byte-masked store writes the n channels: no pack, permute or partial copy, which
- * is why it does not share avx2_common.h's epilogue.
- */
-typedef struct {
-    __m512i bias, multiplier, multiplier_odd, round_even, round_odd, shift, zero_point;
-    __mmask16 store_mask;
-} block_constants;
+/* avx512_common.h's zmm epilogue. */
+typedef q8_avx512_block block_constants;
 
 Q8_INLINE void prepare_block(block_constants *k, const int32_t *bias, const int32_t *multiplier, const int32_t *shift,
                              int32_t zero_point, int n) {
-    const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
-    const __m512i m = _mm512_loadu_si512(multiplier), s = _mm512_loadu_si512(shift);
-    k->bias = _mm512_loadu_si512(bias);
-    k->multiplier = m;
-    k->multiplier_odd = _mm512_shuffle_epi32(m, (_MM_PERM_ENUM)0xF5); /* odd lanes moved down */
-    /* 2^(shift-1) per 64-bit lane; a padding lane (shift 0) gets a count >= 64, i.e. 0. */
-    k->round_even = _mm512_sllv_epi64(one, _mm512_sub_epi64(_mm512_and_si512(s, low), one));
-    k->round_odd = _mm512_sllv_epi64(one, _mm512_sub_epi64(_mm512_srli_epi64(s, 32), one));
-    k->shift = _mm512_sub_epi32(s, _mm512_set1_epi32(32));
-    k->zero_point = _mm512_set1_epi32(zero_point);
-    k->store_mask = (__mmask16)((1u << n) - 1);
+    q8_avx512_prepare_block(k, bias, multiplier, shift, zero_point, n);
 }
 
 Q8_INLINE q8_vec start_value(const block_constants *k, int j) {
@@ -109,14 +92,7 @@ Q8_INLINE q8_vec start_value(const block_constants *k, int j) {
     return k->bias;
 }
 
-Q8_INLINE void store_pixel(uint8_t *out, const q8_vec acc[VECS], const block_constants *k) {
-    const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(acc[0], k->multiplier), k->round_even);
-    const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_shuffle_epi32(acc[0], (_MM_PERM_ENUM)0xF5), k->multiplier_odd),
-                                         k->round_odd);
-    const __m512i q = _mm512_srav_epi32(_mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd), k->shift);
-    const __m512i v = _mm512_max_epi32(_mm512_add_epi32(q, k->zero_point), k->zero_point); /* >= 0 */
-    _mm_mask_storeu_epi8(out, k->store_mask, _mm512_cvtusepi32_epi8(v));
-}
+Q8_INLINE void store_pixel(uint8_t *out, const q8_vec acc[VECS], const block_constants *k) { q8_avx512_store_pixel(out, acc[0], k); }
 #else
 #error "Q8_DOT4_BITS must be 256 or 512"
 #endif

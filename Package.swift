@@ -83,7 +83,7 @@ let package = Package(
         ], exclude: ["README.md"]),
         .executableTarget(name: "vgg-quantize", dependencies: [
             "Quantizer", "Int8Blob", "Evaluation",
-            "AtomicFile", "Imaging", "NPY", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport",
+            "AtomicFile", "Imaging", "NPY", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport", "TorchCheckpoint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 

@@ -71,8 +71,10 @@ public struct CompileJob {
     public var weights: URL?
     /// The architecture; nil: inferred from the checkpoint.
     public var arch: VGGArch?
-    /// Check the SHA-256 a torch.hub file name carries as its suffix.
+    /// Check the SHA-256 a torchvision file name carries as its suffix.
     public var verifyHash: Bool
+    /// A SHA-256 prefix the checkpoint must have, whatever its name (`--sha256`).
+    public var expectedSHA256: String?
     public var calibration: CalibrationSource
     /// The input transform, recorded in the blob; its crop is the compiled input size.
     public var preprocessing: Preprocessing
@@ -92,13 +94,14 @@ public struct CompileJob {
 
     /// A job with `vgg-quantize compile`'s defaults for every option not given: ImageNet
     /// preprocessing, `mse`, percentile 99.99, target `generic`, one thread.
-    public init(weights: URL?, arch: VGGArch? = nil, verifyHash: Bool = true, calibration: CalibrationSource,
+    public init(weights: URL?, arch: VGGArch? = nil, verifyHash: Bool = true, expectedSHA256: String? = nil, calibration: CalibrationSource,
                 preprocessing: Preprocessing = .imagenet, method: CalibrationMethod = .defaultMethod,
                 percentile: Double = CalibrationMethod.defaultPercentile, target: TargetProfile = .generic,
                 pairBoundedWeights: Bool? = nil, labelsPath: String? = nil, threads: Int = 1) {
         self.weights = weights
         self.arch = arch
         self.verifyHash = verifyHash
+        self.expectedSHA256 = expectedSHA256
         self.calibration = calibration
         self.preprocessing = preprocessing
         self.method = method
@@ -146,7 +149,7 @@ public struct CompileJob {
         if case .folder(let folder, let count) = calibration {
             files = try CalibrationImages.list(folder, count: count)
         }
-        let network = try VGGNetwork.load(arch: arch, weights: weights, verifyHash: verifyHash)
+        let network = try VGGNetwork.load(arch: arch, weights: weights, verifyHash: verifyHash, expectedSHA256: expectedSHA256)
         let classNames = try ClassNames.load(labelsPath, classCount: network.classCount)
         let size = GraphPass.InputSize(height: preprocessing.cropHeight, width: preprocessing.cropWidth)
         let inputs: [[Float]]

@@ -32,13 +32,22 @@ public final class Checkpoint: Sendable {
     ///
     /// - Parameters:
     ///   - url: a file URL.
-    ///   - verifyHash: when the file name carries torch.hub's hash prefix (see
+    ///   - verifyHash: when the file name carries torchvision's hash prefix (see
     ///     `FileHash.expectedPrefix(inFileName:)`), check that the file's SHA-256 starts with it.
+    ///   - expectedSHA256: a SHA-256 prefix the file must have (`--sha256`; lowercase hex, see
+    ///     `FileHash.normalizedPrefix`), checked whatever the file's name and `verifyHash`.
     /// - Throws: `CheckpointError`, one line naming the file and the problem.
-    public static func load(contentsOf url: URL, verifyHash: Bool = true) throws(CheckpointError) -> Checkpoint {
+    public static func load(contentsOf url: URL, verifyHash: Bool = true,
+                            expectedSHA256: String? = nil) throws(CheckpointError) -> Checkpoint {
         do throws(CheckpointProblem) {
             let file = try MappedFile(path: url.path)
-            if verifyHash, let expected = FileHash.expectedPrefix(inFileName: url.lastPathComponent) {
+            if let expected = expectedSHA256 {
+                let actual = FileHash.sha256Hex(of: file.bytes)
+                guard actual.hasPrefix(expected) else {
+                    throw CheckpointProblem("SHA-256 mismatch: --sha256 says the digest starts with \(expected), but the "
+                                            + "file's SHA-256 is \(actual)")
+                }
+            } else if verifyHash, let expected = FileHash.expectedPrefix(inFileName: url.lastPathComponent) {
                 let actual = FileHash.sha256Hex(of: file.bytes)
                 guard actual.hasPrefix(expected) else {
                     throw CheckpointProblem(

@@ -15,10 +15,12 @@ public enum FileHash {
         }
     }
 
-    /// The hash prefix in a torch.hub file name, by torch.hub's rule: the first match of
-    /// `-([a-f0-9]*)\.` (`HASH_REGEX` in torch/hub.py), e.g. `6c64b313` in
-    /// `vgg16_bn-6c64b313.pth`. Nil when there is none, or when the match is empty
-    /// (`x-.pth`), which torch accepts for any file.
+    /// The hash prefix in a torchvision file name: a `-`, exactly 8 lowercase hex digits and a
+    /// `.`, e.g. `6c64b313` in `vgg16_bn-6c64b313.pth` (torchvision names every download so;
+    /// torch.hub's own regex, `-([a-f0-9]*)\.`, also matches the `5` of a user's
+    /// `vgg11-5.pth` or the `bad` of `vgg16-bad.pth`, which carry no digest). The first `-`
+    /// whose run of hex digits ends at a `.` decides, as in torch.hub; nil when that run is not
+    /// 8 digits long, or there is none.
     public static func expectedPrefix(inFileName fileName: String) -> String? {
         let characters = Array(fileName.utf8)
         for (index, character) in characters.enumerated() where character == UInt8(ascii: "-") {
@@ -26,10 +28,18 @@ public enum FileHash {
             let digits = characters[(index + 1)...].prefix(while: isLowercaseHexDigit)
             let after = index + 1 + digits.count
             if after < characters.count, characters[after] == UInt8(ascii: ".") {
-                return digits.isEmpty ? nil : String(decoding: digits, as: UTF8.self)
+                return digits.count == 8 ? String(decoding: digits, as: UTF8.self) : nil
             }
         }
         return nil
+    }
+
+    /// `text` as an expected SHA-256 prefix (`--sha256`): 1 to 64 hex digits, lowercased; nil
+    /// when it is not one.
+    public static func normalizedPrefix(_ text: String) -> String? {
+        let lower = text.lowercased()
+        guard (1...64).contains(lower.utf8.count), lower.utf8.allSatisfy(isLowercaseHexDigit) else { return nil }
+        return lower
     }
 
     /// The lowercase hex SHA-256 of `bytes`, computed by OpenSSL (SHA-NI where the CPU has it).

@@ -60,7 +60,7 @@ struct Compile: ParsableCommand {
         let start = Date()
         let outputURL = URL(fileURLWithPath: output)
         let job = CompileJob(weights: model.weights.map { URL(fileURLWithPath: $0) }, arch: model.arch,
-                             verifyHash: !model.noVerify,
+                             verifyHash: !model.noVerify, expectedSHA256: try model.expectedSHA256(),
                              calibration: .folder(URL(fileURLWithPath: calibration), count: calibrationCount),
                              preprocessing: try preprocessingOptions.preprocessing(), method: method, percentile: percentile,
                              target: try TargetProfile.resolve(target), pairBoundedWeights: pairBoundedWeights,

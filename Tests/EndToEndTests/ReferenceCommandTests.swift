@@ -81,6 +81,39 @@ func referenceLogitsMatchPyTorchFromImageFiles(arch: String) throws {
     #expect(skipped.status == 0, "\(skipped.stderr)")
 }
 
+/// Only torchvision's form (`-<8 hex digits>.`) names a digest: a user's fine-tuned file named
+/// `vgg11-5.pth` loads. `--sha256 HEX` checks any file's digest.
+@Test func usersFileNamesCarryNoDigestAndSha256ChecksAnyFile() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let image = images.appendingPathComponent("coffee.png").path
+    let source = models.appendingPathComponent("vgg11.pth")
+    for name in ["vgg11-5.pth", "vgg16-ft-2.pth", "vgg16-bad.pth"] {
+        let file = directory.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: source, to: file)
+        let result = try tool.run(["reference", "--weights", file.path, "--crop", "64", "--resize", "72", image])
+        #expect(result.status == 0, "\(name): \(result.stderr)")
+    }
+    let digest = try sha256Hex(source)
+    let good = try tool.run(["reference", "--weights", source.path, "--sha256", String(digest.prefix(12)).uppercased(),
+                             "--crop", "64", "--resize", "72", image])
+    #expect(good.status == 0, "\(good.stderr)")
+    try tool.run(["reference", "--weights", source.path, "--sha256", "deadbeef", "--crop", "64", image])
+        .expectCleanFailure("vgg11.pth", "SHA-256 mismatch: --sha256 says the digest starts with deadbeef")
+    try tool.run(["reference", "--weights", source.path, "--sha256", "xyz", image]).expectCleanFailure("--sha256", "xyz")
+}
+
+private func sha256Hex(_ url: URL) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [url.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    process.waitUntilExit()
+    return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")[0].description
+}
+
 // MARK: Bad input: one line naming the file and the problem, non-zero exit, no crash.
 
 @Test func missingCheckpoint() throws {

@@ -62,10 +62,24 @@ public final class Checkpoint: Sendable {
                 case .torchLegacy: try TorchLegacyReader.tensors(in: file.bytes)
                 case .safetensors: try SafetensorsReader.tensors(in: file.bytes)
                 }
-            return Checkpoint(url: url, format: format, tensors: tensors, file: file)
+            return Checkpoint(url: url, format: format, tensors: unwrapped(tensors), file: file)
         } catch {
             throw CheckpointError(path: url.relativePath, problem: error.message)
         }
+    }
+
+    /// Prefixes a wrapper adds to every key of the model it wraps: `module.` (DataParallel,
+    /// DistributedDataParallel) and `_orig_mod.` (torch.compile).
+    static let wrapperPrefixes = ["module.", "_orig_mod."]
+
+    /// `tensors` without the wrapper prefixes every one of their names starts with (repeatedly:
+    /// a compiled DDP model's keys start with `_orig_mod.module.`).
+    static func unwrapped(_ tensors: [TensorInfo]) -> [TensorInfo] {
+        var tensors = tensors
+        while !tensors.isEmpty, let prefix = wrapperPrefixes.first(where: { prefix in tensors.allSatisfy { $0.name.hasPrefix(prefix) } }) {
+            tensors = tensors.map { $0.renamed(String($0.name.dropFirst(prefix.count))) }
+        }
+        return tensors
     }
 
     /// The tensor named `name`, or nil.

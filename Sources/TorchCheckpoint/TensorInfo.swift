@@ -26,6 +26,23 @@ public struct TensorInfo: Sendable, Equatable {
     /// - Throws: `CheckpointProblem` when a size, stride or offset is negative, the element
     ///   count overflows or exceeds the storage's, or some element would lie outside
     ///   `storageByteRange`.
+    /// The same tensor under another name (a state_dict key without a wrapper's prefix).
+    func renamed(_ newName: String) -> TensorInfo {
+        TensorInfo(name: newName, dtype: dtype, shape: shape, elementCount: elementCount, strides: strides,
+                   storageOffset: storageOffset, storageByteRange: storageByteRange)
+    }
+
+    private init(name: String, dtype: TensorDType, shape: [Int], elementCount: Int, strides: [Int], storageOffset: Int,
+                 storageByteRange: Range<Int>) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.elementCount = elementCount
+        self.strides = strides
+        self.storageOffset = storageOffset
+        self.storageByteRange = storageByteRange
+    }
+
     init(
         name: String, dtype: TensorDType, shape: [Int], strides: [Int], storageOffset: Int,
         storageByteRange: Range<Int>

@@ -236,10 +236,12 @@ struct Unpickler {
         keysAndValues.forEach { $0.freeze() }  // First, so that putting a dict into itself is caught below.
         guard !dict.isFrozen else { throw problem("the pickle changes a dict after nesting it") }
         for index in stride(from: 0, to: keysAndValues.count, by: 2) {
-            guard case .string(let key) = keysAndValues[index] else {
-                throw problem("a dict key is \(keysAndValues[index].kindDescription); a state_dict has string keys")
+            switch keysAndValues[index] {
+            case .string(let key): dict.set(key, keysAndValues[index + 1])
+            case .int, .wideInt: dict.dropIntKeyed(keysAndValues[index + 1])  // an optimizer's per-parameter state
+            default:
+                throw problem("a dict key is \(keysAndValues[index].kindDescription); checkpoints have string or int keys")
             }
-            dict.set(key, keysAndValues[index + 1])
         }
         try checkDepth(dict.nestingDepth)
     }
@@ -254,9 +256,13 @@ struct Unpickler {
 
     private func resolve(module: String, name: String) throws(CheckpointProblem) -> PickleGlobal {
         guard let global = PickleGlobal(module: module, name: name) else {
+            // torch.save(model) pickles the model's class and every submodule's: a whole model, not its weights.
+            let wholeModel = module == "__main__" || module.hasPrefix("torch.nn.") || module.hasPrefix("torchvision.")
             throw CheckpointProblem(
                 "refusing to load: the pickle names the global \(CheckpointProblem.quote("\(module).\(name)")), "
-                    + "which is not on the allow-list")
+                    + "which is not on the allow-list"
+                    + (wholeModel ? "; the file looks like a whole pickled model (torch.save(model)), whose loading would "
+                        + "run code: re-save its weights with torch.save(model.state_dict(), 'weights.pth')" : ""))
         }
         return global
     }

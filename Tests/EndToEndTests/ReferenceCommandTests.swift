@@ -103,6 +103,24 @@ func referenceLogitsMatchPyTorchFromImageFiles(arch: String) throws {
     try tool.run(["reference", "--weights", source.path, "--sha256", "xyz", image]).expectCleanFailure("--sha256", "xyz")
 }
 
+/// A training checkpoint (ImageNet example form: 'module.' keys under 'state_dict', SGD state,
+/// an epoch and a metric; Scripts/fixtures/training_checkpoints.py) gives the same logits, bit
+/// for bit, as the plain state_dict it was made from, its arch inferred.
+@Test func trainingCheckpointGivesThePlainStateDictsLogits() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let image = images.appendingPathComponent("chelsea.jpg").path
+    var logits: [[Float]] = []
+    for name in ["vgg11.pth", "vgg11-train.pth"] {
+        let out = directory.appendingPathComponent("\(name).npy")
+        let result = try tool.run(["reference", "--weights", models.appendingPathComponent(name).path, "--crop", "64", "--resize", "72",
+                                   "--logits-out", out.path, image])
+        #expect(result.status == 0, "\(name): \(result.stderr)")
+        logits.append(try NPYArray(path: out.path).floats())
+    }
+    #expect(logits[0] == logits[1] && !logits[0].isEmpty)
+}
+
 private func sha256Hex(_ url: URL) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")

@@ -36,6 +36,8 @@ enum FixtureFiles {
         let tiny: [ExpectedTensor]
         /// tiny_2017.pth.
         let tiny_2017: [ExpectedTensor]
+        /// The Tiny model's state_dict in the training checkpoints (train_*.pth, dataparallel.*).
+        let trained: [ExpectedTensor]
     }
 
     static func expected() throws -> Expected {

@@ -58,6 +58,38 @@ import Testing
         #expect(unknown?.description.hasSuffix("tiny.pth: no tensor named 'missing'") == true)
     }
 
+    /// Training checkpoints give the model's state_dict: under 'state_dict' next to an SGD
+    /// optimizer's int-keyed state and a tensor metric, under 'model' next to Adam's, and a
+    /// DataParallel model's 'module.' keys without the prefix, in every container.
+    @Test(arguments: [("train_imagenet.pth", true), ("train_model.pth", true), ("dataparallel.pth", true),
+                      ("dataparallel.safetensors", false)])
+    func trainingCheckpointsGiveTheModelsStateDict(file: String, inOrder: Bool) throws {
+        let checkpoint = try Checkpoint.load(contentsOf: FixtureFiles.url(file))
+        try expectTensors(of: checkpoint, equal: try FixtureFiles.expected().trained, inOrder: inOrder)
+    }
+
+    /// A whole pickled model (torch.save(model)) is refused before anything runs, with how to
+    /// re-save its weights; a dict of other things names what it lacks.
+    @Test func wholeModelsAndOtherDictsAreRefusedWithAHint() {
+        let whole = loadError(FixtureFiles.url("whole_model.pth"))
+        #expect(whole?.contains("refusing to load: the pickle names the global '__main__.Tiny'") == true, "\(whole ?? "loaded")")
+        #expect(whole?.contains("torch.save(model.state_dict(), 'weights.pth')") == true, "\(whole ?? "loaded")")
+        let other = loadError(FixtureFiles.url("training_checkpoint.pth"))
+        #expect(other?.contains("entry 'epoch' is an int, not a tensor; expected a state_dict (a dict of tensors) or a "
+                                + "training checkpoint with one under 'state_dict', 'model_state_dict', 'model', 'net'") == true,
+                "\(other ?? "loaded")")
+    }
+
+    @Test func wrapperPrefixesGoOnlyWhenEveryKeyHasThem() throws {
+        let names = { (tensors: [TensorInfo]) in tensors.map(\.name) }
+        let tiny = try Checkpoint.load(contentsOf: FixtureFiles.url("tiny.pth")).tensors
+        let prefixed = tiny.map { $0.renamed("_orig_mod.module." + $0.name) }
+        #expect(names(Checkpoint.unwrapped(prefixed)) == names(tiny))
+        let mixed = [tiny[0].renamed("module.a")] + tiny.dropFirst().map { $0 }
+        #expect(names(Checkpoint.unwrapped(mixed)) == names(mixed))
+        #expect(Checkpoint.unwrapped([]).isEmpty)
+    }
+
     /// Compares names, dtypes, shapes and every value's bit pattern with torch's.
     private func expectTensors(of checkpoint: Checkpoint, equal expected: [FixtureFiles.ExpectedTensor], inOrder: Bool) throws {
         let names = checkpoint.tensors.map(\.name)

@@ -53,6 +53,7 @@ test: deps
 	VGG_KERNEL_CASES=$(KERNEL_CASES) ARM_TEST_ARGS=--require-cases Scripts/test-arm.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) KERNELS_ARGS=--require-cases Scripts/test-kernels-native.sh
+	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-sanitizers.sh
 	Scripts/test-c-api.sh
 	Scripts/cross-aarch64.sh build
 	Scripts/test-aarch64-e2e.sh

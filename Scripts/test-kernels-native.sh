@@ -9,13 +9,13 @@
 # Environment: KERNELS_CC (default cc; /opt/swift/usr/bin/clang, the package's compiler, works
 #   too), VGG_TEST_SEED (the seed of every random test, Swift's too; default: random, printed),
 #   KERNELS_ARGS (extra driver arguments, e.g. --require-cases or --quick), KERNELS_CFLAGS (extra
-#   flags, e.g. "-fsanitize=address,undefined").
+#   flags, e.g. "-fsanitize=address,undefined"), KERNELS_OUT (build folder, default .build/kernels-native).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 CC=${KERNELS_CC:-cc}
 K=Sources/CInt8Kernels
-OUT=.build/kernels-native
+OUT=${KERNELS_OUT:-.build/kernels-native}
 CASES=${VGG_KERNEL_CASES:-.build/arm/cases.bin}
 
 mkdir -p "$OUT"

@@ -5,14 +5,17 @@ import Glibc
 /// Writes files so that readers see either the old file or the complete new one, never a
 /// truncated one: the bytes go to a temporary file in the same directory, are flushed to disk,
 /// and the temporary file is renamed over the target (rename is atomic within a file system).
-/// An interrupted or failed write leaves no temporary file behind.
+/// A failed write removes its temporary file. A killed process cannot, so the temporary file's
+/// name carries the writer's process id (`.NAME.tmp-PID-XXXXXX`), and the next write of the
+/// same target removes those whose process is gone.
 public enum AtomicFile {
     /// Writes `bytes` to the file at `path` (as given: relative to the working folder or absolute).
     /// - Throws: `AtomicFileError` naming the path and the system's reason.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let (directory, name) = split(path)
         guard !name.isEmpty else { throw AtomicFileError(path: path, reason: "it is a folder") }
-        var template = (directory + "/." + name + ".tmp-XXXXXX").utf8CString
+        removeStaleTemporaries(directory: directory, name: name)
+        var template = (directory + "/." + name + ".tmp-\(getpid())-XXXXXX").utf8CString
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw AtomicFileError(path: path, errno: errno) }
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -38,6 +41,25 @@ public enum AtomicFile {
         guard fsync(fd) == 0, close(fd) == 0 else { throw AtomicFileError(path: path, errno: errno) }
         guard rename(temporary, path) == 0 else { throw AtomicFileError(path: path, errno: errno) }
         ok = true
+    }
+
+    /// Removes `directory`'s temporary files for target `name` (`.NAME.tmp-PID-XXXXXX`) whose
+    /// writer process no longer exists: what a killed write left. A live writer's file stays.
+    static func removeStaleTemporaries(directory: String, name: String) {
+        guard let folder = opendir(directory) else { return }
+        defer { closedir(folder) }
+        let prefix = "." + name + ".tmp-"
+        var stale: [String] = []
+        while let entry = readdir(folder) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard entryName.hasPrefix(prefix) else { continue }
+            let rest = entryName.dropFirst(prefix.count).split(separator: "-", maxSplits: 1)
+            guard rest.count == 2, rest[1].utf8.count == 6, let pid = pid_t(rest[0]), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(entryName) }
+        }
+        for entryName in stale { unlink(directory + "/" + entryName) }
     }
 
     /// The folder holding `path` and the file's name in it: `a/b/c.vq8` is (`a/b`, `c.vq8`),

@@ -34,6 +34,26 @@ import Testing
         #expect(mode == Int(0o644 & ~mask), "mkstemp's 0600 becomes 0644 less the umask")
     }
 
+    /// What a killed writer left (`.NAME.tmp-PID-XXXXXX` of a process that is gone) goes at the
+    /// next write of the same target; a live process's file, other targets' and other names stay.
+    @Test func removesOnlyStaleTemporariesOfTheTarget() throws {
+        let folder = try Self.scratchFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A process id that is surely gone: a child that has exited and been reaped.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let gone = child.processIdentifier
+        let live = getpid()
+        let names = [".out.bin.tmp-\(gone)-Ab12Cd", ".out.bin.tmp-\(live)-Ef34Gh", ".other.bin.tmp-\(gone)-Ij56Kl",
+                     ".out.bin.tmp-notapid-Mn78Op", "out.bin.tmp-\(gone)-Qr90St", ".out.bin.tmp-\(gone)-short"]
+        for name in names { FileManager.default.createFile(atPath: folder + "/" + name, contents: Data([9])) }
+        try AtomicFile.write([1, 2], to: folder + "/out.bin")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: folder))
+        #expect(left == Set(names.filter { $0 != ".out.bin.tmp-\(gone)-Ab12Cd" } + ["out.bin"]), "\(left)")
+    }
+
     @Test func writesARelativePathInTheWorkingFolder() throws {
         let folder = try Self.scratchFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -5,6 +5,7 @@ import Int8Runtime
 import NPY
 import QuantCore
 import Testing
+import TestSupport
 
 private let tool = Tool(name: "vgg-quantize")
 private let models = Tool.fixtures.appendingPathComponent("models")
@@ -227,4 +228,50 @@ private struct CompileCase {
     #expect(try Data(contentsOf: c.blob) == before)
     let left = try FileManager.default.contentsOfDirectory(atPath: c.directory.path).sorted()
     #expect(left == ["input-empty", "out.vq8"], "temporary files left: \(left)")
+}
+
+/// Crash safety: vgg-quantize killed with SIGKILL at 20 random points of a compile (seeded,
+/// printed) never leaves a damaged blob: the file is the previous blob or the new one, whole. A
+/// killed write cannot remove its temporary file, but the next run removes it (AtomicFile: the
+/// name carries the dead writer's pid), so after one clean run the folder holds only the blob.
+@Test func killedCompilesNeverDamageTheBlob() throws {
+    let c = try CompileCase()
+    defer { c.remove() }
+    // the previous blob: minmax (quick); the killed runs: mse, the default (about 0.7 s here)
+    #expect(try c.run(["--method", "minmax"]).status == 0)
+    let old = try Data(contentsOf: c.blob)
+    let other = c.directory.appendingPathComponent("new.vq8")
+    #expect(try c.run(output: other).status == 0)
+    let new = try Data(contentsOf: other)
+    try FileManager.default.removeItem(at: other)
+    #expect(old != new, "the two blobs must differ to tell them apart")
+    let seed = testSeed("killedCompilesNeverDamageTheBlob")
+    print("killedCompilesNeverDamageTheBlob: seed \(seed)")
+    var generator = SplitMix64(seed: seed)
+    var killedRunning = 0, leftovers = 0
+    for round in 0..<20 {
+        // restore the previous blob half the time, so that kills also land on a finished new one
+        if round % 2 == 0 { try old.write(to: c.blob) }
+        let process = Process()
+        process.executableURL = Tool.productsDirectory.appendingPathComponent("vgg-quantize")
+        process.arguments = ["--weights", models.appendingPathComponent("vgg11.pth").path, "--calibration", photos.path,
+                             "-o", c.blob.path, "--resize", "40", "--crop", "32"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(UInt32(30_000 + generator.next() % 770_000))
+        if process.isRunning { killedRunning += 1 }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let now = try Data(contentsOf: c.blob)
+        #expect(now == old || now == new, "round \(round): the blob is neither the old nor the new one (\(now.count) bytes)")
+        let temporaries = try FileManager.default.contentsOfDirectory(atPath: c.directory.path).filter { $0.hasPrefix(".out.vq8.tmp-") }
+        leftovers += temporaries.count
+    }
+    print("killedCompilesNeverDamageTheBlob: \(killedRunning) of 20 kills during the run; temporary files seen after kills: \(leftovers)")
+    #expect(killedRunning >= 5, "most kills should land while the compile runs (\(killedRunning) of 20)")
+    #expect(try c.run().status == 0)
+    #expect(try Data(contentsOf: c.blob) == new)
+    let left = try FileManager.default.contentsOfDirectory(atPath: c.directory.path)
+    #expect(left == ["out.vq8"], "left behind: \(left)")
 }

@@ -4,6 +4,31 @@ import Imaging
 import Testing
 
 @Suite struct DecoderTests {
+    /// A PNG header claiming 100000x100000 pixels (40 GB of RGB) is refused from the header,
+    /// before any pixel buffer exists.
+    @Test func aHundredThousandSquarePNGIsRefusedFromItsHeader() {
+        func crc32(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+            }
+            return ~crc
+        }
+        func bigEndian(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        let ihdr = Array("IHDR".utf8) + bigEndian(100_000) + bigEndian(100_000) + [8, 2, 0, 0, 0]
+        let idat = Array("IDAT".utf8) + [0x78, 0x9C]  // png_read_info stops at the first IDAT
+        let png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + bigEndian(13) + ihdr + bigEndian(crc32(ihdr))
+            + bigEndian(2) + idat + bigEndian(crc32(idat)) + bigEndian(0) + Array("IEND".utf8) + bigEndian(crc32(Array("IEND".utf8)))
+        var message = ""
+        do {
+            _ = try ImageDecoder.decode(bytes: png, name: "vast.png")
+        } catch {
+            message = error.description
+        }
+        #expect(message.hasPrefix("vast.png: image is 100000x100000 = 10000000000 pixels, over the limit of"), "\(message)")
+    }
+
     @Test func manifestLists() throws {
         let manifest = try Fixtures.manifest.get()
         #expect(manifest.images.count >= 15)

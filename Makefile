@@ -7,7 +7,7 @@ APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 DEMO_OUT := out/demo
 
-.PHONY: all deps build lib test test-c-api test-arm cross-aarch64 test-aarch64 dist test-dist demo bench-peak fixtures clean
+.PHONY: all deps build lib test fuzz test-c-api test-arm cross-aarch64 test-aarch64 dist test-dist demo bench-peak fixtures clean
 
 all: build
 
@@ -54,6 +54,7 @@ test: deps
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-x86-emulated.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) KERNELS_ARGS=--require-cases Scripts/test-kernels-native.sh
 	VGG_KERNEL_CASES=$(KERNEL_CASES) Scripts/test-sanitizers.sh
+	FUZZ_SECONDS=20 Scripts/fuzz.sh
 	Scripts/test-c-api.sh
 	Scripts/cross-aarch64.sh build
 	Scripts/test-aarch64-e2e.sh
@@ -68,7 +69,12 @@ test-c-api: deps
 	$(SWIFT) build $(TEST_FLAGS) --product vgg-run
 	Scripts/test-c-api.sh
 
-## test-arm: the ARM kernels under qemu-aarch64 (cortex-a53, cortex-a76, max) against the Swift reference
+## fuzz: every parser under libFuzzer + ASan, FUZZ_SECONDS each (default 600), after the committed
+## regression inputs (Scripts/fuzz.sh; make test runs 20 s each)
+fuzz: deps
+	Scripts/fuzz.sh
+
+## test-arm: the ARM kernels under qemu-aarch64 (cortex-a53, cortex-a72, cortex-a76, max) against the Swift reference
 test-arm: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS) $(IMPORT_CHECK)
 	@mkdir -p .build/arm

@@ -16,12 +16,24 @@ import Testing
             return ~crc
         }
         func bigEndian(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
-        let ihdr = Array("IHDR".utf8) + bigEndian(100_000) + bigEndian(100_000) + [8, 2, 0, 0, 0]
-        let idat = Array("IDAT".utf8) + [0x78, 0x9C]  // png_read_info stops at the first IDAT
-        let png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + bigEndian(13) + ihdr + bigEndian(crc32(ihdr))
-            + bigEndian(2) + idat + bigEndian(crc32(idat)) + bigEndian(0) + Array("IEND".utf8) + bigEndian(crc32(Array("IEND".utf8)))
+        var ihdr: [UInt8] = Array("IHDR".utf8)
+        ihdr += bigEndian(100_000)
+        ihdr += bigEndian(100_000)
+        ihdr += [8, 2, 0, 0, 0]
+        let idat: [UInt8] = Array("IDAT".utf8) + [0x78, 0x9C]  // png_read_info stops at the first IDAT
+        let iend: [UInt8] = Array("IEND".utf8)
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        png += bigEndian(13)
+        png += ihdr
+        png += bigEndian(crc32(ihdr))
+        png += bigEndian(2)
+        png += idat
+        png += bigEndian(crc32(idat))
+        png += bigEndian(0)
+        png += iend
+        png += bigEndian(crc32(iend))
         var message = ""
-        do {
+        do throws(ImageError) {
             _ = try ImageDecoder.decode(bytes: png, name: "vast.png")
         } catch {
             message = error.description

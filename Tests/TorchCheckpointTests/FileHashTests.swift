@@ -53,7 +53,7 @@ import Testing
         #expect(try Checkpoint.load(contentsOf: plain, verifyHash: false, expectedSHA256: "e61b22482230b5df").tensors.count > 0)
         for verify in [true, false] {
             var message: String?
-            do {
+            do throws(CheckpointError) {
                 _ = try Checkpoint.load(contentsOf: plain, verifyHash: verify, expectedSHA256: "deadbeef")
             } catch {
                 message = error.description

@@ -20,5 +20,6 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     } catch {
         _ = "\(error)"
     }
+    unlink(path)  // the mapping, if any, is gone with the checkpoint; nothing stays in /dev/shm
     return 0
 }

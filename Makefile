@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build links (Debian/Ubuntu names).
-APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev \
+APT_PACKAGES := pkg-config libopenblas-dev libpng-dev libjpeg-dev libssl-dev libcurl4-openssl-dev \
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libsimde-dev debootstrap file binutils python3
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path 2>/dev/null)
 DEMO_OUT := out/demo

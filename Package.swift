@@ -34,6 +34,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         // (zlib and libm: libpng's own dependencies, named, after it, for the fully static downloads,
         // Docs/Deploying.md; Foundation used to bring libm)
+        // libcurl for HubDownload: one GET into a file descriptor (curl_easy_setopt is variadic).
+        .target(name: "CHTTP", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z"), .linkedLibrary("m")]),
 
@@ -73,6 +75,8 @@ let package = Package(
         .target(name: "StrictJSON", exclude: ["README.md"]),
         .target(name: "TorchCheckpoint", dependencies: ["CCrypto", "StrictJSON"], exclude: ["README.md"]),
         .target(name: "VGGModel", dependencies: ["TorchCheckpoint"], exclude: ["README.md"]),
+        // Offline world: verified downloads of checkpoints into the torch hub cache (libcurl).
+        .target(name: "HubDownload", dependencies: ["CHTTP", "TorchCheckpoint"], exclude: ["README.md"]),
         .target(name: "FloatEngine", dependencies: ["VGGModel", "COpenBLAS"], exclude: ["README.md"]),
         // The compiler: calibration, weight quantization, and CompileJob, the whole pipeline up to the written blob.
         .target(name: "Quantizer", dependencies: ["VGGModel", "FloatEngine", "QuantCore", "Int8Blob", "AtomicFile", "Imaging", "StrictJSON"],
@@ -84,6 +88,7 @@ let package = Package(
         .executableTarget(name: "vgg-quantize", dependencies: [
             "Quantizer", "Int8Blob", "Evaluation",
             "AtomicFile", "Imaging", "NPY", "VGGModel", "FloatEngine", "Classification", "CommandLineSupport", "TorchCheckpoint",
+            "HubDownload",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
 
@@ -102,6 +107,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["TestSupport", "Imaging", "QuantCore", "NPY"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TestSupport", "TorchCheckpoint"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "HubDownloadTests", dependencies: ["HubDownload", "TorchCheckpoint", "TestSupport"]),
+        .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
         .testTarget(name: "ClassificationTests", dependencies: ["Classification", "TestSupport"]),
         .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile", "TestSupport"]),
         .testTarget(name: "VGGModelTests", dependencies: ["TestSupport", "VGGModel"]),

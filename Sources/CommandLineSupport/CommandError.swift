@@ -34,13 +34,17 @@ extension ParsableCommand {
 /// Writes `line` and a newline to standard error, unbuffered (the one-line errors and per-image
 /// error lines of both command lines).
 public func printToStandardError(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+    writeToStandardError(line + "\n")
+}
+
+/// Writes `text` to standard error as it is, unbuffered (also the progress lines).
+public func writeToStandardError(_ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let written = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
         if written < 0 && errno == EINTR { continue }
         guard written > 0 else { return }  // (nowhere left to report a failing stderr)
-        offset += written
+        bytes = bytes.dropFirst(written)
     }
 }
 

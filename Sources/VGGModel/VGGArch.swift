@@ -53,6 +53,10 @@ public enum VGGArch: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Where torchvision downloads `standardFileName` from (`model_urls` in torchvision/models/vgg.py;
+    /// the `weights=` enums of torchvision 0.13 on name the same files).
+    public var torchvisionURL: String { "https://download.pytorch.org/models/" + standardFileName }
+
     /// The index inside `features` of each layer, as torchvision numbers its `nn.Sequential`:
     /// conv, [BatchNorm], ReLU for every convolution stage; MaxPool for every pool stage.
     public var featureModules: [FeatureModule] {

@@ -59,24 +59,25 @@ struct Compile: ParsableCommand {
         OpenBLASProcess.useCore(for: .reproducible)
         let start = Date()
         let outputURL = URL(fileURLWithPath: output)
-        let job = CompileJob(weights: model.weights.map { URL(fileURLWithPath: $0) }, arch: model.arch,
+        let weightsFile = try model.weightsFile()
+        let job = CompileJob(weights: weightsFile, arch: model.arch,
                              verifyHash: !model.noVerify, expectedSHA256: try model.expectedSHA256(),
                              calibration: .folder(URL(fileURLWithPath: calibration), count: calibrationCount),
                              preprocessing: try preprocessingOptions.preprocessing(), method: method, percentile: percentile,
                              target: try TargetProfile.resolve(target), pairBoundedWeights: pairBoundedWeights,
                              labelsPath: labels, threads: threadCount)
-        var progress: CalibrationProgress?
+        var progress: ProgressLine?
         let result = try job.run(writingTo: outputURL) { event in
             switch event {
             case .warning(let line): Log.line(line)
-            case .calibrationStarted(let imageCount): progress = CalibrationProgress(total: imageCount, label: "calibrating")
+            case .calibrationStarted(let imageCount): progress = ProgressLine(total: imageCount, label: "calibrating")
             case .calibrating(let imagesDone): progress?.update(done: imagesDone)
             case .calibrationFinished: progress?.finish()
             }
         }
 
         let blobBytes = (try? FileManager.default.attributesOfItem(atPath: outputURL.path)[.size] as? Int) ?? 0
-        let checkpointBytes = model.weights.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int } ?? 0
+        let checkpointBytes = weightsFile.flatMap { try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int } ?? 0
         var summary = "\(output): \(result.model.arch), \(result.model.layers.count) int8 layers, "
             + "\(Log.megabytes(blobBytes)) MB"
         if checkpointBytes > 0 {

@@ -55,7 +55,8 @@ struct Eval: ParsableCommand {
         let blobFile = try BlobFile(path: blob)
         let imageSet = try EvaluationImages(folder: URL(fileURLWithPath: images), labelsFile: labels.map { URL(fileURLWithPath: $0) },
                                             classNames: blobFile.labels)
-        let evaluator = try Evaluator(network: try model.loadNetwork(), blob: blobFile, threads: threadCount,
+        let weightsFile = try model.weightsFile()
+        let evaluator = try Evaluator(network: try model.loadNetwork(from: weightsFile), blob: blobFile, threads: threadCount,
                                       environment: ProcessInfo.processInfo.environment)
         if let saveLogits {
             do {
@@ -65,10 +66,10 @@ struct Eval: ParsableCommand {
             }
         }
 
-        let progress = CalibrationProgress(total: imageSet.relativePaths.count, label: "evaluating")
+        let progress = ProgressLine(total: imageSet.relativePaths.count, label: "evaluating")
         let result = try evaluator.run(imageSet, keepLogits: saveLogits != nil) { progress.update(done: $0) }
         progress.finish()
-        let checkpointBytes = model.weights.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int } ?? 0
+        let checkpointBytes = weightsFile.flatMap { try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int } ?? 0
         let report = EvaluationReport(result, evaluator: evaluator, images: imageSet, checkpointBytes: checkpointBytes)
 
         if let json {

@@ -56,7 +56,7 @@ struct Reference: ParsableCommand {
         OpenBLASProcess.useCore(for: .fastest)
         let preprocessing = try preprocessingOptions.preprocessing()
         let loadStart = Date()
-        let network = try model.loadNetwork()
+        let network = try model.loadNetwork(from: try model.weightsFile())
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let classNames = try ClassNames.load(labels, classCount: network.classCount)
 

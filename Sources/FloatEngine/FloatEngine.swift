@@ -1,18 +1,44 @@
 import COpenBLAS
+import Dispatch
 import VGGModel
 
 /// The fp32 reference engine: runs a float VGG graph on a batch of images the way PyTorch
 /// does in eval mode. Convolutions are im2col + OpenBLAS sgemm, tiled over output rows so
-/// the column buffer stays small; linear layers are one sgemm over the batch.
+/// the column buffer stays small; linear layers are sgemm over the batch in blocks of output
+/// features. The tiles and blocks are spread over `threads` workers; the results are the same
+/// at any thread count.
 ///
 /// Agreement with PyTorch: max |logit difference| <= 1e-4 * max |logit| on the fixtures.
 public struct FloatEngine: Sendable {
     public let network: VGGNetwork
-    /// Threads for OpenBLAS and for the engine's own loops.
+    /// Workers for the convolution tiles and linear blocks (OpenBLAS itself runs single-threaded).
     public let threads: Int
 
     /// Upper bound of one im2col tile in floats (4 Mi floats = 16 MiB).
     static let columnTileFloats = 4 << 20
+    /// Tiles of output rows a convolution is cut into at least (when it has as many rows).
+    static let minimumTiles = 4
+    /// Output features per sgemm of a linear layer.
+    static let linearBlock = 512
+
+    /// Runs `body(item, worker)` for every item in 0..<count on `workers` threads, item i on
+    /// worker i % workers. OpenBLAS runs single-threaded inside: its own threads split a
+    /// product by their count, which changes the float sums (OpenBLAS 0.3.21's Haswell and
+    /// Prescott kernels both do), and calibration must give the same blob at any `--threads`.
+    /// Here every item is the same computation whichever worker runs it.
+    static func forEach(_ count: Int, workers: Int, _ body: (Int, Int) -> Void) {
+        guard workers > 1 else {
+            for item in 0..<count { body(item, 0) }
+            return
+        }
+        // (the items write disjoint parts of the output: nothing is shared between workers)
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let work = body
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for item in stride(from: worker, to: count, by: workers) { work(item, worker) }
+            }
+        }
+    }
 
     public init(network: VGGNetwork, threads: Int = 1) {
         precondition(threads >= 1)
@@ -32,7 +58,7 @@ public struct FloatEngine: Sendable {
             throw ModelError("input must be [N, \(network.inputChannels), H, W] with H, W >= "
                 + "\(VGGNetwork.minimumInputSize), got \(input.shape)")
         }
-        OpenBLAS.setThreads(threads)
+        OpenBLAS.setThreads(1)  // (the engine's own workers run the sgemm calls: see forEach)
         var x = input
         for named in network.layers {
             x = apply(named.layer, to: x)
@@ -64,34 +90,43 @@ public struct FloatEngine: Sendable {
         precondition(c == conv.inChannels)
         let o = conv.outChannels
         let k = c * 9
-        let rowsPerTile = max(1, min(h, Self.columnTileFloats / (k * w)))
+        // At least `minimumTiles` tiles (so there is work for the workers), each within the tile
+        // bound; both depend on the shape only, never on the thread count.
+        let rowsPerTile = max(1, min((h + Self.minimumTiles - 1) / Self.minimumTiles, Self.columnTileFloats / (k * w)))
         // sgemm (beta 0) writes every output element and im2col every column element.
         var output = [Float](unsafeUninitializedCapacity: n * o * h * w) { _, count in count = n * o * h * w }
-        var column = [Float](unsafeUninitializedCapacity: k * rowsPerTile * w) { _, count in count = k * rowsPerTile * w }
+        let tileCount = (h + rowsPerTile - 1) / rowsPerTile
+        let workers = min(threads, tileCount)
+        let columnFloats = k * rowsPerTile * w
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: workers * columnFloats)
+        defer { columns.deallocate() }
         x.values.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
                 conv.weightOIHW.withUnsafeBufferPointer { weight in
                     for image in 0..<n {
                         let source = input.baseAddress! + image * c * h * w
                         let target = out.baseAddress! + image * o * h * w
-                        for row0 in stride(from: 0, to: h, by: rowsPerTile) {
+                        // Each tile of output rows is one im2col and one single-threaded sgemm of
+                        // the same shape whichever worker runs it, so the result does not depend
+                        // on the thread count (OpenBLAS's own threads would change its sums).
+                        Self.forEach(tileCount, workers: workers) { tile, worker in
+                            let row0 = tile * rowsPerTile
                             let rows = min(rowsPerTile, h - row0)
-                            column.withUnsafeMutableBufferPointer { col in
-                                im2col(source, channels: c, height: h, width: w, row0: row0, rows: rows, into: col.baseAddress!)
-                                // C[o, rows*w] (ldc = h*w) = W[o, k] * col[k, rows*w]
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                            Int32(o), Int32(rows * w), Int32(k), 1,
-                                            weight.baseAddress, Int32(k), col.baseAddress, Int32(rows * w),
-                                            0, target + row0 * w, Int32(h * w))
-                            }
-                        }
-                        for channel in 0..<o {
-                            let plane = target + channel * h * w
-                            let b = conv.bias[channel]
-                            if conv.fusedReLU {
-                                for p in 0..<h * w { plane[p] = max(plane[p] + b, 0) }
-                            } else {
-                                for p in 0..<h * w { plane[p] += b }
+                            let column = columns + worker * columnFloats
+                            im2col(source, channels: c, height: h, width: w, row0: row0, rows: rows, into: column)
+                            // C[o, rows*w] (ldc = h*w) = W[o, k] * col[k, rows*w]
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                        Int32(o), Int32(rows * w), Int32(k), 1,
+                                        weight.baseAddress, Int32(k), column, Int32(rows * w),
+                                        0, target + row0 * w, Int32(h * w))
+                            for channel in 0..<o {
+                                let span = target + channel * h * w + row0 * w
+                                let b = conv.bias[channel]
+                                if conv.fusedReLU {
+                                    for p in 0..<rows * w { span[p] = max(span[p] + b, 0) }
+                                } else {
+                                    for p in 0..<rows * w { span[p] += b }
+                                }
                             }
                         }
                     }
@@ -210,8 +245,22 @@ public struct FloatEngine: Sendable {
         let n = x.shape[0]
         precondition(x.values.count == n * layer.inFeatures, "linear input has \(x.values.count / max(n, 1)) features, expected \(layer.inFeatures)")
         var out = [Float](repeating: 0, count: n * layer.outFeatures)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(layer.outFeatures), Int32(layer.inFeatures),
-                    1, x.values, Int32(layer.inFeatures), layer.weight, Int32(layer.inFeatures), 0, &out, Int32(layer.outFeatures))
+        // Fixed blocks of output features, one single-threaded sgemm each (see forEach).
+        let blocks = (layer.outFeatures + Self.linearBlock - 1) / Self.linearBlock
+        x.values.withUnsafeBufferPointer { input in
+            layer.weight.withUnsafeBufferPointer { weight in
+                out.withUnsafeMutableBufferPointer { result in
+                    let (input, weight, result) = (input.baseAddress!, weight.baseAddress!, result.baseAddress!)
+                    Self.forEach(blocks, workers: min(threads, blocks)) { block, _ in
+                        let j0 = block * Self.linearBlock
+                        let count = min(Self.linearBlock, layer.outFeatures - j0)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(count), Int32(layer.inFeatures),
+                                    1, input, Int32(layer.inFeatures), weight + j0 * layer.inFeatures, Int32(layer.inFeatures),
+                                    0, result + j0, Int32(layer.outFeatures))
+                    }
+                }
+            }
+        }
         for image in 0..<n {
             for j in 0..<layer.outFeatures {
                 let v = out[image * layer.outFeatures + j] + layer.bias[j]

@@ -72,3 +72,49 @@ private let engine = FloatEngine(network: VGGNetwork(arch: .vgg11, inputChannels
     #expect(OpenBLAS.coreType(for: .reproducible, detected: "Prescott", x86Flags: ["sse4_2", "avx"]) == nil)
     #expect(OpenBLAS.coreType(for: .fastest, detected: "Prescott", x86Flags: ["sse4_2", "avx"]) == nil)
 }
+
+/// The engine's workers never change a bit: convolutions over several row tiles and a linear
+/// layer over several feature blocks give the same floats at 1, 2, 3 and 5 threads (OpenBLAS's
+/// own threads would not: Docs/FloatEngine.md). Also checks the tiles cover every output row and
+/// the blocks every feature, against the textbook sums.
+@Test func resultsAreTheSameBitsAtAnyThreadCount() {
+    var state: UInt64 = 2026_12_06
+    func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int(state >> 40) % 2000 - 1000) / 1000
+    }
+    let (c, o, h, w) = (16, 24, 37, 29)  // 37 rows: 4 tiles of 10, 10, 10, 7
+    let conv = Convolution(outChannels: o, inChannels: c, weightOIHW: (0..<o * c * 9).map { _ in next() },
+                           bias: (0..<o).map { _ in next() }, fusedReLU: true)
+    let image = FloatTensor(shape: [2, c, h, w], values: (0..<2 * c * h * w).map { _ in next() })
+    let (inFeatures, outFeatures) = (300, 1100)  // 3 blocks of 512, 512, 76
+    let linear = Linear(outFeatures: outFeatures, inFeatures: inFeatures, weight: (0..<outFeatures * inFeatures).map { _ in next() },
+                        bias: (0..<outFeatures).map { _ in next() })
+    let features = FloatTensor(shape: [3, inFeatures], values: (0..<3 * inFeatures).map { _ in next() })
+    let one = FloatEngine(network: engine.network, threads: 1)
+    let convOne = one.convolution(conv, image), linearOne = one.linear(linear, features)
+    for threads in [2, 3, 5] {
+        let many = FloatEngine(network: engine.network, threads: threads)
+        #expect(many.convolution(conv, image).values.map(\.bitPattern) == convOne.values.map(\.bitPattern), "threads \(threads)")
+        #expect(many.linear(linear, features).values.map(\.bitPattern) == linearOne.values.map(\.bitPattern), "threads \(threads)")
+    }
+    // Every row of the last tile and every feature of the last block, against direct sums.
+    for (n, oc, yy, xx) in [(1, o - 1, h - 1, w - 1), (0, 3, 30, 0), (1, 0, 0, 14)] {
+        var sum = conv.bias[oc]
+        for ic in 0..<c {
+            for dy in 0..<3 {
+                for dx in 0..<3 {
+                    let (sy, sx) = (yy + dy - 1, xx + dx - 1)
+                    guard sy >= 0, sy < h, sx >= 0, sx < w else { continue }
+                    sum += conv.weightOIHW[((oc * c + ic) * 3 + dy) * 3 + dx] * image.values[((n * c + ic) * h + sy) * w + sx]
+                }
+            }
+        }
+        #expect(abs(convOne.values[((n * o + oc) * h + yy) * w + xx] - max(sum, 0)) < 1e-3)
+    }
+    for (n, j) in [(2, outFeatures - 1), (0, 600), (1, 0)] {
+        var sum = linear.bias[j]
+        for k in 0..<inFeatures { sum += linear.weight[j * inFeatures + k] * features.values[n * inFeatures + k] }
+        #expect(abs(linearOne.values[n * outFeatures + j] - sum) < 1e-3)
+    }
+}

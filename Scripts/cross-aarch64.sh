@@ -43,8 +43,9 @@ LIB_OUT=.build/aarch64/lib                # the C library as `make lib` lays it 
 SUITE=trixie
 
 # The compiler and what the manifest link needs, inside the trixie root (amd64); the -dev packages
-# the whole package links, for Scripts/test-debian13-swift.sh (the apt path of Docs/Deploying.md).
-HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates libpng-dev libjpeg-dev libopenblas-dev libssl-dev libcurl4-openssl-dev pkg-config)
+# the whole package links, for Scripts/test-debian13-swift.sh (the apt path of Docs/Deploying.md);
+# python3 for the download tests' local server (Scripts/hub-test-server.py).
+HOST_PACKAGES=(swiftlang libc6-dev git ca-certificates libpng-dev libjpeg-dev libopenblas-dev libssl-dev libcurl4-openssl-dev pkg-config python3)
 # The target sysroot (arm64). Headers and link-time libraries of everything vgg-run links.
 TARGET_PACKAGES=(swiftlang libc6 libc6-dev linux-libc-dev libgcc-s1 libgcc-14-dev libstdc++6 libstdc++-14-dev
                  libatomic1 zlib1g zlib1g-dev libpng16-16t64 libpng-dev libjpeg62-turbo libjpeg62-turbo-dev

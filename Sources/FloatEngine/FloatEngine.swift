@@ -44,6 +44,7 @@ public struct FloatEngine: Sendable {
         precondition(threads >= 1)
         self.network = network
         self.threads = threads
+        OpenBLAS.setThreads(1)  // (the engine's own workers run the sgemm calls: see forEach)
     }
 
     /// Logits `[N, classCount]` for a batch `[N, 3, H, W]` of preprocessed images.
@@ -58,7 +59,7 @@ public struct FloatEngine: Sendable {
             throw ModelError("input must be [N, \(network.inputChannels), H, W] with H, W >= "
                 + "\(VGGNetwork.minimumInputSize), got \(input.shape)")
         }
-        OpenBLAS.setThreads(1)  // (the engine's own workers run the sgemm calls: see forEach)
+        OpenBLAS.setThreads(1)  // (again: OpenBLAS's setting is the process's)
         var x = input
         for named in network.layers {
             x = apply(named.layer, to: x)

@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "AtomicFileTests", dependencies: ["AtomicFile", "TestSupport"]),
         .testTarget(name: "VGGModelTests", dependencies: ["TestSupport", "VGGModel"]),
         .testTarget(name: "FloatEngineTests", dependencies: ["FloatEngine", "VGGModel", "NPY", "TorchCheckpoint"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Imaging"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Quantizer", "QuantCore", "VGGModel", "Int8Blob", "Int8Runtime", "Imaging"]),
         // The two executables are built for the tests to run; no file imports them.
         .testTarget(name: "EndToEndTests", dependencies: ["vgg-quantize", "vgg-run", "Int8Blob", "Int8Runtime", "QuantCore", "Imaging", "NPY", "VGGInt8Runtime",
                                                          "TestSupport"]),

@@ -45,7 +45,30 @@ extension EvaluationReport {
             let label = row[0].padding(toLength: first, withPad: " ", startingAt: 0)
             return row.count == 3 ? "\(label)  \(right(row[1]))  \(right(row[2]))" : "\(label)  \(right(row[1]))"
         }
-        return ([headline] + lines + [lowestLayerLine].compactMap { $0 }).joined(separator: "\n")
+        return ([headline] + lines + [lowestLayerLine, sensitivityText].compactMap { $0 }).joined(separator: "\n")
+    }
+
+    /// `--sensitivity`'s table, worst first, e.g.
+    ///
+    ///     layer sensitivity, worst first (alone: only this layer in int8; all but: every layer in int8 but this one)
+    ///     layer        kind         alone SQNR  top-1   all-but SQNR  top-1
+    ///     features.0   convolution     31.2 dB  99.0%        35.0 dB  100.0%
+    ///
+    /// nil without it.
+    public var sensitivityText: String? {
+        guard let sensitivity, !sensitivity.isEmpty else { return nil }
+        let width = max(5, sensitivity.map(\.name.count).max()!)
+        func cell(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        let header = "layer".padding(toLength: width, withPad: " ", startingAt: 0) + "  kind        "
+            + cell("alone SQNR", 11) + cell("top-1", 8) + cell("all-but SQNR", 14) + cell("top-1", 8)
+        let rows = sensitivity.map { layer in
+            layer.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                + layer.kind.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + cell(Self.decibels(layer.aloneSQNRDecibels), 11) + cell(String(format: "%.1f%%", layer.aloneTop1Agreement), 8)
+                + cell(Self.decibels(layer.allButSQNRDecibels), 14) + cell(String(format: "%.1f%%", layer.allButTop1Agreement), 8)
+        }
+        return (["layer sensitivity, worst first (alone: only this layer in int8; all but: every layer in int8 but this one)", header]
+                + rows).joined(separator: "\n")
     }
 
     static func decibels(_ value: Double) -> String { String(format: "%.1f dB", value) }

@@ -37,6 +37,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var int8MsPerImage: Double
     /// Every blob layer but the logits layer, in network order.
     public var layers: [Layer]
+    /// `--sensitivity`: every layer with weights, worst first (`SensitivityAnalysis`); nil
+    /// without it (and then absent from the JSON).
+    public var sensitivity: [SensitivityAnalysis.Layer]? = nil
 
     public struct Layer: Codable, Sendable {
         public var name: String
@@ -56,7 +59,7 @@ public struct EvaluationReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case arch, blob, calibration, kernel, threads, images, labels, layers
+        case arch, blob, calibration, kernel, threads, images, labels, layers, sensitivity
         case blobBytes = "blob_bytes", checkpointBytes = "checkpoint_bytes"
         case top1Agreement = "top1_agreement", top5Agreement = "top5_agreement"
         case logitsSQNRDecibels = "logits_sqnr_db", logitsCosine = "logits_cosine"

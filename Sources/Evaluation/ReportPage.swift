@@ -32,6 +32,14 @@ public enum ReportPage {
         page += "<h2>SQNR of each layer's output</h2>\n"
         page += "<p>fp32 against the dequantized int8 output over all images, in network order (higher is better; 6 dB per bit).</p>\n"
         page += sqnrChart(report.layers) + "\n"
+        if let sensitivity = report.sensitivity, !sensitivity.isEmpty {
+            page += "<h2>Layer sensitivity</h2>\n"
+            page += "<p>Logits SQNR against fp32 with <b>only this layer</b> in int8 (dark; the lower, the more this layer's "
+                + "quantization costs) and with <b>every layer but this one</b> in int8 (light; how much keeping it in fp32 would "
+                + "win back, next to the whole int8 network's \(escape(Self.decibels(report.logitsSQNRDecibels)))), worst first. "
+                + "Top-1 agreement with fp32 in brackets.</p>\n"
+            page += sensitivityChart(sensitivity) + "\n"
+        }
         page += "<h2>fp32 activations</h2>\n"
         page += "<p>Values of each layer's fp32 output over the \(report.images) images, 64 bins of the positive values "
             + "(zeros are counted apart). Shaded: the int8 range, ending at the calibrated clip (red line).</p>\n"
@@ -87,6 +95,36 @@ public enum ReportPage {
         }
         return svg + "</svg>"
     }
+
+    /// Two bars per layer, worst first: alone in int8 (dark), all but it in int8 (light).
+    static func sensitivityChart(_ layers: [SensitivityAnalysis.Layer]) -> String {
+        let (labelWidth, barWidth, rowHeight, top) = (120.0, 480.0, 30.0, 20.0)
+        let finite = layers.flatMap { [$0.aloneSQNRDecibels, $0.allButSQNRDecibels] }.filter(\.isFinite)
+        let scaleTop = max(10, ((finite.max() ?? 10) / 10).rounded(.up) * 10)
+        let x = { (decibels: Double) in labelWidth + max(0, decibels) / scaleTop * barWidth }
+        let height = top + Double(layers.count) * rowHeight + 4
+        var svg = #"<svg width="\#(labelWidth + barWidth + 130)" height="\#(height)">"#
+        for decibels in stride(from: 0.0, through: scaleTop, by: 10) {
+            svg += line(x1: x(decibels), y1: top - 4, x2: x(decibels), y2: height, stroke: "#ddd")
+            svg += text(x: x(decibels), y: top - 8, anchor: "middle", String(format: "%.0f dB", decibels))
+        }
+        for (row, layer) in layers.enumerated() {
+            let y = top + Double(row) * rowHeight
+            svg += text(x: labelWidth - 6, y: y + 18, anchor: "end", layer.name)
+            for (bar, (decibels, agreement, fill)) in [(layer.aloneSQNRDecibels, layer.aloneTop1Agreement, "#2c5a8c"),
+                                                       (layer.allButSQNRDecibels, layer.allButTop1Agreement, "#9dbbe0")].enumerated() {
+                let barY = y + 3 + Double(bar) * 12
+                if decibels.isFinite {
+                    svg += rect(x: labelWidth, y: barY, width: x(decibels) - labelWidth, height: 11, fill: fill)
+                }
+                svg += text(x: (decibels.isFinite ? x(decibels) : labelWidth) + 4, y: barY + 9, anchor: "start",
+                            String(format: "%.1f (%.1f%%)", decibels, agreement))
+            }
+        }
+        return svg + "</svg>"
+    }
+
+    static func decibels(_ value: Double) -> String { String(format: "%.1f dB", value) }
 
     /// One layer's `ActivationHistogram` as bars (linear counts), the int8 range shaded behind
     /// them and its upper end (the clip) as a red line; the axis runs from 0 to the histogram's top.

@@ -68,6 +68,16 @@ public struct FloatEngine: Sendable {
         return x
     }
 
+    /// Runs `network.layers[layers]` on `x`, the output of the layer before them (or the image
+    /// batch): a part of the network, for `vgg-quantize eval --sensitivity`, which mixes fp32
+    /// and int8 layers.
+    public func run(_ x: FloatTensor, layers: Range<Int>) -> FloatTensor {
+        OpenBLAS.setThreads(1)
+        var x = x
+        for named in network.layers[layers] { x = apply(named.layer, to: x) }
+        return x
+    }
+
     func apply(_ layer: FloatLayer, to x: FloatTensor) -> FloatTensor {
         switch layer {
         case .conv(let conv): return convolution(conv, x)

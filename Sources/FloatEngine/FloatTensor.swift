@@ -20,6 +20,12 @@ public struct FloatTensor: Sendable, Equatable {
         self.init(shape: [images.count, channels, height, width], values: Array(images.joined()))
     }
 
+    /// Item `index` of a `[N, ...]` tensor.
+    public func item(_ index: Int) -> [Float] {
+        let size = values.count / shape[0]
+        return Array(values[index * size ..< (index + 1) * size])
+    }
+
     /// Rows of a `[N, ...]` tensor: one array per batch item.
     public var items: [[Float]] {
         let n = shape[0]

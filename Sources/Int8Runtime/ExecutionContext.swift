@@ -90,22 +90,56 @@ public final class ExecutionContext {
         return Boundary.dequantizeLogits(runFromInputArena(observe: nil), layer: model.logitsLayer)
     }
 
+    /// Runs the layers from `index` to the end on `input`, the dense map layer `index` reads
+    /// (`Int8Model.inputMap(ofLayer:)`): the second half of a network whose first half ran
+    /// elsewhere (`vgg-quantize eval --sensitivity` runs it after one layer in fp32).
+    /// - Returns: the logits layer's int32 accumulators.
+    public func accumulators(from index: Int, input: [UInt8]) -> [Int32] {
+        load(input, forLayer: index)
+        return run(layers: index..<model.operations.count, observe: nil)
+    }
+
+    /// Runs layer `index` alone (not the logits layer) on `input`, the dense map it reads.
+    public func output(ofLayer index: Int, input: [UInt8]) -> LayerOutput {
+        precondition(index < model.operations.count - 1, "the logits layer's result is its accumulators")
+        load(input, forLayer: index)
+        _ = run(layers: index..<index + 1, observe: nil)
+        return copyOutput(ofLayer: index)
+    }
+
+    /// Copies a dense map into the arena layer `index` reads, with its border.
+    private func load(_ input: [UInt8], forLayer index: Int) {
+        let map = model.operations[index].input
+        precondition(input.count == map.height * map.width * map.channels,
+                     "layer \(index) reads \(map.height)x\(map.width)x\(map.channels), got \(input.count) bytes")
+        input.withUnsafeBytes { map.copyInterior(from: $0.baseAddress!, to: arenas[index % 2]) }
+        map.fillBorder(arenas[index % 2])
+    }
+
     private func runFromInputArena(observe: ((LayerOutput) -> Void)?) -> [Int32] {
         model.inputMap.fillBorder(arenas[0])
+        return run(layers: 0..<model.operations.count, observe: observe)
+    }
+
+    private func run(layers: Range<Int>, observe: ((LayerOutput) -> Void)?) -> [Int32] {
         let operations = model.operations
-        for (index, operation) in operations.enumerated() {
+        for index in layers {
             let start = DispatchTime.now().uptimeNanoseconds
-            operation.run(from: arenas[index % 2], to: arenas[(index + 1) % 2], in: workspace)
+            operations[index].run(from: arenas[index % 2], to: arenas[(index + 1) % 2], in: workspace)
             layerNanoseconds[index] = DispatchTime.now().uptimeNanoseconds - start
             if let observe, index < operations.count - 1 {
-                let map = operation.output
-                var values = [UInt8](repeating: 0, count: map.height * map.width * map.channels)
-                values.withUnsafeMutableBytes { map.copyInterior(from: arenas[(index + 1) % 2], into: $0.baseAddress!) }
-                observe(LayerOutput(index: index, name: model.layerNames[index], height: map.height, width: map.width,
-                                    channels: map.channels, values: values, scale: model.mapScales[index + 1],
-                                    zeroPoint: Int32(map.zeroPoint)))
+                observe(copyOutput(ofLayer: index))
             }
         }
         return Array(UnsafeBufferPointer(start: workspace.accumulators, count: model.classCount))
+    }
+
+    private func copyOutput(ofLayer index: Int) -> LayerOutput {
+        let map = model.operations[index].output
+        var values = [UInt8](repeating: 0, count: map.height * map.width * map.channels)
+        values.withUnsafeMutableBytes { map.copyInterior(from: arenas[(index + 1) % 2], into: $0.baseAddress!) }
+        return LayerOutput(index: index, name: model.layerNames[index], height: map.height, width: map.width,
+                           channels: map.channels, values: values, scale: model.mapScales[index + 1],
+                           zeroPoint: Int32(map.zeroPoint))
     }
 }

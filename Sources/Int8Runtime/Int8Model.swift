@@ -76,6 +76,16 @@ public final class Int8Model: Sendable {
         layerNames = layers.map(\.name)
     }
 
+    /// The map a layer reads, as `ExecutionContext.accumulators(from:input:)` and
+    /// `output(ofLayer:input:)` take it: dense `[height][width][channels]` (channels padded to
+    /// 4; a linear layer's input: its `[features]`, height and width 1, or the pooled map it
+    /// reads whole), real = scale * (q - zeroPoint). Layer 0 reads the quantized image.
+    public func inputMap(ofLayer index: Int) -> LayerMap {
+        let map = operations[index].input
+        return LayerMap(height: map.height, width: map.width, channels: map.channels, scale: mapScales[index],
+                        zeroPoint: Int32(map.zeroPoint))
+    }
+
     /// The kernel of each blob layer (nil for pools).
     public var layerKernels: [Kernel?] { operations.map(\.kernel) }
 
@@ -103,4 +113,21 @@ public final class Int8Model: Sendable {
     /// Scratch per thread: the largest any operation needs.
     var scratchBytes: Int { operations.map(\.scratchBytes).max() ?? 0 }
     var accumulatorCount: Int { max(16, operations.map(\.accumulatorCount).max() ?? 0) }
+}
+
+/// The shape and encoding of one activation map (`Int8Model.inputMap(ofLayer:)`).
+public struct LayerMap: Sendable, Equatable {
+    public var height: Int
+    public var width: Int
+    /// Channels per pixel, padded to a multiple of 4.
+    public var channels: Int
+    /// real = scale * (q - zeroPoint).
+    public var scale: Float
+    public var zeroPoint: Int32
+    /// Bytes of the dense map.
+    public var byteCount: Int { height * width * channels }
+
+    public init(height: Int, width: Int, channels: Int, scale: Float, zeroPoint: Int32) {
+        (self.height, self.width, self.channels, self.scale, self.zeroPoint) = (height, width, channels, scale, zeroPoint)
+    }
 }

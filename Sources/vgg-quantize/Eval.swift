@@ -40,6 +40,9 @@ struct Eval: ParsableCommand {
             help: ArgumentHelp("Write fp32.npy and int8.npy (float32, shape (N, classes)) and images.txt into this folder.", valueName: "dir"))
     var saveLogits: String?
 
+    @Flag(help: "Also measure each layer's sensitivity: the logits with only that layer in int8, and with every layer but it in int8, worst first (Docs/Evaluation.md).")
+    var sensitivity = false
+
     @Option(help: "Threads for each engine, which take turns (default: the CPUs available).")
     var threads: Int?
 
@@ -70,7 +73,12 @@ struct Eval: ParsableCommand {
         let result = try evaluator.run(imageSet, keepLogits: saveLogits != nil) { progress.update(done: $0) }
         progress.finish()
         let checkpointBytes = weightsFile.flatMap { try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int } ?? 0
-        let report = EvaluationReport(result, evaluator: evaluator, images: imageSet, checkpointBytes: checkpointBytes)
+        var report = EvaluationReport(result, evaluator: evaluator, images: imageSet, checkpointBytes: checkpointBytes)
+        if sensitivity {
+            let progress = ProgressLine(total: imageSet.relativePaths.count, label: "sensitivity")
+            report.sensitivity = try SensitivityAnalysis(evaluator: evaluator).run(imageSet) { progress.update(done: $0) }
+            progress.finish()
+        }
 
         if let json {
             try AtomicFile.write(Array((try report.jsonText() + "\n").utf8), to: json)

@@ -198,3 +198,39 @@ private func json(_ path: URL) throws -> [String: Any] {
     try quantize.run(base + ["--blob", Scratch.digitsBlob, "--threads", "0"]).expectCleanFailure("--threads")
     try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob]).expectCleanFailure("--images")
 }
+
+/// `--sensitivity`: a table on stdout, the layers worst first in the JSON, a chart in the page;
+/// without it the JSON has no such key.
+@Test func sensitivityIsReportedInEveryForm() throws {
+    let out = Scratch.directory.appendingPathComponent("sensitivity-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    let images = try Scratch.folder(Dictionary(uniqueKeysWithValues: (0..<24).map { i in
+        let name = String(format: "%04d.png", i)
+        return (name, name)
+    }))
+    let (report, page) = (out.appendingPathComponent("report.json"), out.appendingPathComponent("report.html"))
+    let result = try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob, "--images", images.path,
+                                   "--sensitivity", "--json", report.path, "--html", page.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    let table = try #require(lines.firstIndex { $0.hasPrefix("layer sensitivity, worst first") })
+    #expect(lines.count - table - 2 == 11, "\(result.stdout)")
+    #expect(result.stderr.contains("sensitivity"), "progress: \(result.stderr)")
+    let sensitivity = try #require(try json(report)["sensitivity"] as? [[String: Any]])
+    let alone = sensitivity.compactMap { $0["alone_sqnr_db"] as? Double }
+    #expect(alone.count == 11 && alone == alone.sorted())
+    for key in ["name", "kind", "alone_sqnr_db", "alone_top1_agreement", "all_but_sqnr_db", "all_but_top1_agreement"] {
+        #expect(sensitivity.allSatisfy { $0[key] != nil }, "missing \(key)")
+    }
+    // The table's first row is the JSON's first layer.
+    #expect(lines[table + 2].hasPrefix(sensitivity[0]["name"] as! String + " "))
+    let html = try String(contentsOf: page, encoding: .utf8)
+    #expect(html.contains("<h2>Layer sensitivity</h2>") && html.contains(sensitivity[0]["name"] as! String))
+
+    let plain = out.appendingPathComponent("plain.json")
+    let without = try quantize.run(["eval", "--weights", weights, "--blob", Scratch.digitsBlob, "--images", images.path, "--json", plain.path])
+    #expect(without.status == 0)
+    let plainObject = try json(plain)
+    #expect(plainObject["sensitivity"] == nil)
+    #expect(!without.stdout.contains("layer sensitivity"))
+}

@@ -206,3 +206,32 @@ import TestSupport
         try ExecutionContext(model: try Int8Model(blob: blob, kernels: kernels, threads: threads), threads: threads)
     }
 }
+
+/// `ExecutionContext.accumulators(from:input:)` and `output(ofLayer:input:)`, which
+/// `vgg-quantize eval --sensitivity` uses to run part of a network: from every layer, fed the
+/// whole run's output of the layer before, the rest gives the whole run's accumulators, and one
+/// layer gives the whole run's output of that layer, bit for bit (the averaging pool included,
+/// with every kernel this CPU runs and 1 and 3 threads).
+@Test(arguments: [1, 3])
+func partsOfANetworkRunAsTheWhole(threads: Int) throws {
+    var generator = SplitMix64(seed: 2026_12_06)
+    let blob = try BlobFile(bytes: BlobWriter.encode(NetworkTests.model(seed: 91, averagePool: true)), name: "parts.vq8")
+    for kernel in Kernel.runnable {
+        let context = try ExecutionContext(model: try Int8Model(blob: blob, kernels: kernel.name == "scalar" ? [kernel] : [kernel, Kernel.all.last!], threads: threads),
+                                           threads: threads)
+        let input = (0..<12 * 10 * 4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var outputs: [ExecutionContext.LayerOutput] = []
+        let whole = context.accumulators(input: input) { outputs.append($0) }
+        let layerCount = blob.layers.count
+        #expect(outputs.count == layerCount - 1)
+        for layer in 0..<layerCount {
+            let feed = layer == 0 ? input : outputs[layer - 1].values
+            #expect(feed.count == context.model.inputMap(ofLayer: layer).byteCount)
+            #expect(context.accumulators(from: layer, input: feed) == whole, "\(kernel.name): from layer \(layer)")
+            if layer < layerCount - 1 {
+                let single = context.output(ofLayer: layer, input: feed)
+                #expect(single.values == outputs[layer].values && single.scale == outputs[layer].scale, "\(kernel.name): layer \(layer)")
+            }
+        }
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Docs/Accuracy.md's table: int8 against fp32 (`vgg-quantize eval`) for the trained digits model
 # and the reduced-width random-init fixtures of every arch, with every calibration method, and
-# with the default method and pair-bounded weights ("mse, pair-bounded": --target x86_64-avx2).
+# with the default method and pair-bounded weights ("mse, pair-bounded": --target x86_64-avx2), and
+# the default method without bias correction ("mse, no bias correction": --no-bias-correction).
 # Usage: Scripts/accuracy-table.sh [OUT_DIR]   (needs a release build: swift build -c release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +16,22 @@ out=$W/table.md
 echo "| model | method | top-1 fp32 | top-1 int8 | top-1 agreement | logits SQNR dB | lowest layer SQNR dB |" > $out
 echo "|---|---|---|---|---|---|---|" >> $out
 D=Tests/Fixtures/digits
-METHODS="mse mse-pairs minmax percentile entropy"
+METHODS="mse mse-nobc mse-pairs minmax percentile entropy"
 # compiler options of a row's method
-options() { if [ "$1" = mse-pairs ]; then echo "--method mse --target x86_64-avx2"; else echo "--method $1"; fi; }
-label() { if [ "$1" = mse-pairs ]; then echo "mse, pair-bounded"; else echo "$1"; fi; }
+options() {
+  case $1 in
+  mse-pairs) echo "--method mse --target x86_64-avx2" ;;
+  mse-nobc) echo "--method mse --no-bias-correction" ;;
+  *) echo "--method $1" ;;
+  esac
+}
+label() {
+  case $1 in
+  mse-pairs) echo "mse, pair-bounded" ;;
+  mse-nobc) echo "mse, no bias correction" ;;
+  *) echo "$1" ;;
+  esac
+}
 for m in $METHODS; do
   $Q --weights $D/vgg11_bn-digits.pth --calibration $D/calibration --labels $D/labels.txt --resize 32 --crop 32 --mean 0.3053,0.3053,0.3053 --std 0.3234,0.3234,0.3234 $(options $m) -o $W/digits-$m.vq8 >/dev/null 2>&1
   $Q eval --weights $D/vgg11_bn-digits.pth --blob $W/digits-$m.vq8 --images $D/heldout --labels $D/heldout/labels.csv --json $W/digits-$m.json >/dev/null 2>&1

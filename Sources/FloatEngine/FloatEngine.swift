@@ -78,7 +78,9 @@ public struct FloatEngine: Sendable {
         return x
     }
 
-    func apply(_ layer: FloatLayer, to x: FloatTensor) -> FloatTensor {
+    /// One layer on `x` (any layer: calibration's bias correction applies layers that are not
+    /// in the network).
+    public func apply(_ layer: FloatLayer, to x: FloatTensor) -> FloatTensor {
         switch layer {
         case .conv(let conv): return convolution(conv, x)
         case .batchNorm(let bn): return batchNorm(bn, x)

@@ -40,6 +40,10 @@ struct Compile: ParsableCommand {
         "Quantize convolution weights pair-bounded (|w[2j]| + |w[2j+1]| <= 128), so x86 AVX2 runs them with vpmaddubsw, about 1.4x faster in vgg-run on the layers Winograd does not take; default: the target's setting (on for x86_64-avx2)."))
     var pairBoundedWeights: Bool?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Lower each layer's bias by the mean output shift its int8 weights cause on the calibration images (Docs/Accuracy.md)."))
+    var biasCorrection = true
+
     @Option(help: ArgumentHelp("Class names, one per line (default: ImageNet's for 1000-class models).", valueName: "file"))
     var labels: String?
 
@@ -60,12 +64,13 @@ struct Compile: ParsableCommand {
         let start = Date()
         let outputURL = URL(fileURLWithPath: output)
         let weightsFile = try model.weightsFile()
-        let job = CompileJob(weights: weightsFile, arch: model.arch,
+        var job = CompileJob(weights: weightsFile, arch: model.arch,
                              verifyHash: !model.noVerify, expectedSHA256: try model.expectedSHA256(),
                              calibration: .folder(URL(fileURLWithPath: calibration), count: calibrationCount),
                              preprocessing: try preprocessingOptions.preprocessing(), method: method, percentile: percentile,
                              target: try TargetProfile.resolve(target), pairBoundedWeights: pairBoundedWeights,
                              labelsPath: labels, threads: threadCount)
+        job.biasCorrection = biasCorrection
         var progress: ProgressLine?
         let result = try job.run(writingTo: outputURL) { event in
             switch event {

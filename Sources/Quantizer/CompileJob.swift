@@ -96,6 +96,9 @@ public struct CompileJob {
     /// 0.6-3.8 dB of logits SQNR better on the trained digits model, every BatchNorm arch and
     /// full-size vgg16_bn and vgg19_bn.
     public var biasCorrection = true
+    /// Equalize consecutive layers' per-channel weight ranges before calibrating
+    /// (`CrossLayerEqualization`; measured, off by default: Docs/Accuracy.md).
+    public var crossLayerEqualization = false
 
     /// A job with `vgg-quantize compile`'s defaults for every option not given: ImageNet
     /// preprocessing, `mse`, percentile 99.99, target `generic`, one thread.
@@ -171,7 +174,8 @@ public struct CompileJob {
             inputs = given
         }
 
-        let fused = network.applying(GraphPass.int8Preparation, input: size)
+        let prepared = network.applying(GraphPass.int8Preparation, input: size)
+        let fused = crossLayerEqualization ? CrossLayerEqualization.equalized(prepared) : prepared
         progress(.calibrationStarted(imageCount: inputs.count))
         let observers = try Calibrator(network: fused, threads: threads).observe(inputs, height: size.height, width: size.width) {
             progress(.calibrating(imagesDone: $0))
@@ -181,7 +185,8 @@ public struct CompileJob {
         for (name, observer) in observers {
             clips[name] = try method.clip(observer, percentile: percentile)
         }
-        let description = method == .percentile ? "percentile \(percentile)" : method.rawValue
+        let description = (method == .percentile ? "percentile \(percentile)" : method.rawValue)
+            + (crossLayerEqualization ? ", cross-layer equalized" : "")
         let pairBounded = pairBoundedWeights ?? target.pairBoundedWeights
         var model = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name, calibration: "\(description), \(inputs.count) images",

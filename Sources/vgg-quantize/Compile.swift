@@ -44,6 +44,9 @@ struct Compile: ParsableCommand {
         "Lower each layer's bias by the mean output shift its int8 weights cause on the calibration images (Docs/Accuracy.md)."))
     var biasCorrection = true
 
+    @Flag(name: .customLong("cross-layer-equalization"), help: ArgumentHelp("(measurement only) equalize weight ranges across layers", visibility: .hidden))
+    var crossLayerEqualization = false
+
     @Option(help: ArgumentHelp("Class names, one per line (default: ImageNet's for 1000-class models).", valueName: "file"))
     var labels: String?
 
@@ -71,6 +74,7 @@ struct Compile: ParsableCommand {
                              target: try TargetProfile.resolve(target), pairBoundedWeights: pairBoundedWeights,
                              labelsPath: labels, threads: threadCount)
         job.biasCorrection = biasCorrection
+        job.crossLayerEqualization = crossLayerEqualization
         var progress: ProgressLine?
         let result = try job.run(writingTo: outputURL) { event in
             switch event {

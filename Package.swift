@@ -40,7 +40,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z"), .linkedLibrary("m")]),
 
         // Shared by both command lines: one-line errors, the --threads check (QuantCore's ThreadCount).
-        .target(name: "CommandLineSupport", dependencies: ["QuantCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        .target(name: "CommandLineSupport", dependencies: ["QuantCore", "Classification", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 exclude: ["README.md"]),
         // Shared: top-k results and their text/JSON form, for both command lines.
         .target(name: "Classification", exclude: ["README.md"]),

@@ -10,6 +10,8 @@ request. The first path segment says how:
   /dropfirst/NAME   the first request for NAME: the headers of the whole file, half the body, then
                     the connection closes; later requests behave as /ok/
   /stall/NAME       the headers of the whole file and half the body, then 10 s of nothing
+  /badrange/NAME    a range request answered with the bytes from one past the start asked for (206)
+  /rangezero/NAME   a range request answered with the whole file as a 206 from byte 0
   anything else     404
 
 Every request is appended to LOG as one line: "METHOD PATH RANGE" (RANGE "-" when none).
@@ -40,7 +42,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_error(404)
         mode, name = parts
         path = os.path.join(folder, name)
-        if mode not in ("ok", "norange", "truncated", "wronghash", "dropfirst", "stall") or not os.path.isfile(path):
+        if mode not in ("ok", "norange", "truncated", "wronghash", "dropfirst", "stall", "badrange", "rangezero") or not os.path.isfile(path):
             return self.send_error(404)
         data = open(path, "rb").read()
         if mode == "truncated":
@@ -72,6 +74,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         match = re.fullmatch(r"bytes=(\d+)-", rng or "")
         if match and mode != "norange":
             start = int(match.group(1))
+            if mode == "badrange":
+                start = min(start + 1, len(data) - 1)
+            elif mode == "rangezero":
+                start = 0
             if start >= len(data):
                 self.send_response(416)
                 self.send_header("Content-Range", f"bytes */{len(data)}")

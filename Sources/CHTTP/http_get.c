@@ -28,12 +28,14 @@ static size_t write_body(char *data, size_t size, size_t count, void *user) {
         t->started = 1;
         long status = 0;
         curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (status == 206 && t->range_start != t->offset) {  // not the bytes asked for
+        if (status == 206 && t->range_start != t->offset && t->range_start != 0) {  // not the bytes asked for
             snprintf(t->result->message, sizeof t->result->message,
                      "the server sent bytes from %lld on, not from %lld", (long long)t->range_start, (long long)t->offset);
+            t->result->range_mismatch = 1;
             return 0;
         }
-        if (t->offset > 0 && status == 200) {  // the server ignored the range: start over
+        if (t->offset > 0 && (status == 200 || (status == 206 && t->range_start == 0))) {
+            // the server ignored the range (or sent it all as a range): start over
             if (ftruncate(t->fd, 0) != 0 || lseek(t->fd, 0, SEEK_SET) != 0) {
                 t->write_errno = errno;
                 return 0;
@@ -77,7 +79,13 @@ static int report_progress(void *user, curl_off_t total, curl_off_t now, curl_of
     (void)up_now;
     transfer *t = user;
     if (!t->progress) return 0;
-    return t->progress(t->context, (int64_t)now, total > 0 ? (int64_t)total : -1);
+    // Only the body of the final answer counts (not a redirect's), and it starts at byte 0 of the
+    // file when the server sends the whole file (decided from the headers, before any body byte).
+    long status = 0;
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200 && status != 206) return 0;
+    int64_t start = t->offset > 0 && (status == 200 || t->range_start == 0) ? 0 : t->offset;
+    return t->progress(t->context, start, (int64_t)now, total > 0 ? (int64_t)total : -1);
 }
 
 static void initialize_curl(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }

@@ -1,3 +1,4 @@
+import Classification
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -131,15 +132,11 @@ public final class ProgressLine {
     static func clockTime(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
         let (hours, minutes, secs) = (whole / 3600, whole / 60 % 60, whole % 60)
-        let twoDigits = { (n: Int) in n < 10 ? "0\(n)" : "\(n)" }
-        return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
+        return hours > 0 ? formatted("%d:%02d:%02d", hours, minutes, secs) : formatted("%d:%02d", minutes, secs)
     }
 
-    /// `x` (>= 0) with one decimal, rounded half away from zero.
-    static func decimal(_ x: Double) -> String {
-        let tenths = Int((x * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    /// `x` with one decimal, as printf's `%.1f`.
+    static func decimal(_ x: Double) -> String { formatted("%.1f", x) }
 
     static func megabytes(_ bytes: Int) -> String { decimal(Double(bytes) / 1e6) }
 

@@ -36,7 +36,7 @@ public enum ReportPage {
             page += "<h2>Layer sensitivity</h2>\n"
             page += "<p>Logits SQNR against fp32 with <b>only this layer</b> in int8 (dark; the lower, the more this layer's "
                 + "quantization costs) and with <b>every layer but this one</b> in int8 (light; how much keeping it in fp32 would "
-                + "win back, next to the whole int8 network's \(escape(Self.decibels(report.logitsSQNRDecibels)))), worst first. "
+                + "win back, next to the whole int8 network's \(escape(EvaluationReport.decibels(report.logitsSQNRDecibels)))), worst first. "
                 + "Top-1 agreement with fp32 in brackets.</p>\n"
             page += sensitivityChart(sensitivity) + "\n"
         }
@@ -123,8 +123,6 @@ public enum ReportPage {
         }
         return svg + "</svg>"
     }
-
-    static func decibels(_ value: Double) -> String { String(format: "%.1f dB", value) }
 
     /// One layer's `ActivationHistogram` as bars (linear counts), the int8 range shaded behind
     /// them and its upper end (the clip) as a red line; the axis runs from 0 to the histogram's top.

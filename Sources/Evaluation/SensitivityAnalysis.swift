@@ -76,6 +76,7 @@ public struct SensitivityAnalysis {
         let last = blobLayers.count - 1
         // The fp32 layer each blob layer is (Evaluator.init checked that every name has one).
         let fp32Index = blobLayers.map { layer in network.layers.firstIndex { $0.name == layer.name }! }
+        let blobIndex = Dictionary(uniqueKeysWithValues: blobLayers.enumerated().map { ($1.name, $0) })
         let measured = blobLayers.indices.filter { [.convolution, .linear, .logits].contains(blobLayers[$0].kind) }
         var sums = [Accumulated](repeating: Accumulated(), count: blobLayers.count)
 
@@ -88,13 +89,9 @@ public struct SensitivityAnalysis {
             }
             // The whole fp32 network on the batch, keeping the output of every blob layer's twin.
             var fp32Outputs = [FloatTensor?](repeating: nil, count: blobLayers.count)
-            let wanted = Dictionary(uniqueKeysWithValues: fp32Index.enumerated().map { ($1, $0) })
-            var x = imageBatch
-            for index in network.layers.indices {
-                x = engine.run(x, layers: index..<index + 1)
-                if let layer = wanted[index] { fp32Outputs[layer] = x }
-            }
-            let reference = x.items
+            let reference = try engine.run(imageBatch) { name, tensor in
+                if let layer = blobIndex[name] { fp32Outputs[layer] = tensor }
+            }.items
             let referenceTop1 = reference.map(top1)
             // The whole int8 network on each image, keeping every layer's output.
             let int8Outputs = quantizedImages.map { image in
@@ -110,14 +107,14 @@ public struct SensitivityAnalysis {
                 if layer == last {
                     alone = (0..<batch.count).map { item in
                         let input = layer == 0 ? quantizedImages[item]
-                            : Self.quantize(fp32Outputs[layer - 1]!.item(item), into: int8.model.inputMap(ofLayer: layer))
+                            : Boundary.quantize(fp32Outputs[layer - 1]!.item(item), into: int8.model.inputMap(ofLayer: layer))
                         return Boundary.dequantizeLogits(int8.accumulators(from: layer, input: input), layer: blobLayers[last])
                     }
                 } else {
                     let twin = fp32Outputs[layer]!
                     let values = (0..<batch.count).flatMap { item in
                         let input = layer == 0 ? quantizedImages[item]
-                            : Self.quantize(fp32Outputs[layer - 1]!.item(item), into: int8.model.inputMap(ofLayer: layer))
+                            : Boundary.quantize(fp32Outputs[layer - 1]!.item(item), into: int8.model.inputMap(ofLayer: layer))
                         let output = int8.output(ofLayer: layer, input: input)
                         return Self.dequantize(output, channels: twin.values.count / batch.count / (output.height * output.width))
                     }
@@ -138,7 +135,7 @@ public struct SensitivityAnalysis {
                 let firstFP32 = layer == 0 ? 0 : fp32Index[layer - 1] + 1
                 let fp32Layer = engine.run(start, layers: firstFP32..<fp32Index[layer] + 1)
                 let allBut = layer == last ? fp32Layer.items : (0..<batch.count).map { item in
-                    let input = Self.quantize(fp32Layer.item(item), into: int8.model.inputMap(ofLayer: layer + 1))
+                    let input = Boundary.quantize(fp32Layer.item(item), into: int8.model.inputMap(ofLayer: layer + 1))
                     return Boundary.dequantizeLogits(int8.accumulators(from: layer + 1, input: input), layer: blobLayers[last])
                 }
 
@@ -181,26 +178,6 @@ public struct SensitivityAnalysis {
         case .maxPool: "max pool"
         case .adaptiveAveragePool: "average pool"
         }
-    }
-
-    /// One image's fp32 values, channel-major `[channels][height][width]` (a linear layer's:
-    /// `[features]`), in the dense uint8 map `map` describes: q = round(x / scale) + zeroPoint,
-    /// clamped to 0...255, as the int8 layers' requantization saturates; padding channels hold
-    /// the zero point.
-    static func quantize(_ values: [Float], into map: LayerMap) -> [UInt8] {
-        let plane = map.height * map.width
-        let channels = values.count / plane
-        precondition(channels * plane == values.count && channels <= map.channels,
-                     "\(values.count) values do not fill \(map.height)x\(map.width)x\(map.channels)")
-        var bytes = [UInt8](repeating: UInt8(clamping: map.zeroPoint), count: map.byteCount)
-        let inverse = 1 / map.scale, zeroPoint = Float(map.zeroPoint)
-        for c in 0..<channels {
-            for p in 0..<plane {
-                let q = (values[c * plane + p] * inverse).rounded() + zeroPoint
-                bytes[p * map.channels + c] = UInt8(min(max(q, 0), 255))
-            }
-        }
-        return bytes
     }
 
     /// The first `channels` channels of an int8 layer's output as channel-major floats:

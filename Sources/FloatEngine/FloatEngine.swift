@@ -16,7 +16,8 @@ public struct FloatEngine: Sendable {
 
     /// Upper bound of one im2col tile in floats (4 Mi floats = 16 MiB).
     static let columnTileFloats = 4 << 20
-    /// Tiles of output rows a convolution is cut into at least (when it has as many rows).
+    /// Tiles of output rows a convolution is cut into at least (when it has as many rows); the
+    /// (image, tile) pairs of a batch are what the workers share.
     static let minimumTiles = 4
     /// Output features per sgemm of a linear layer.
     static let linearBlock = 512
@@ -103,43 +104,43 @@ public struct FloatEngine: Sendable {
         precondition(c == conv.inChannels)
         let o = conv.outChannels
         let k = c * 9
-        // At least `minimumTiles` tiles (so there is work for the workers), each within the tile
-        // bound; both depend on the shape only, never on the thread count.
-        let rowsPerTile = max(1, min((h + Self.minimumTiles - 1) / Self.minimumTiles, Self.columnTileFloats / (k * w)))
+        // At least `minimumTiles` tiles of output rows when there are as many rows, each within
+        // the tile bound; both depend on the shape only, never on the thread count.
+        let rowsPerTile = max(1, min(h / Self.minimumTiles, Self.columnTileFloats / (k * w)))
         // sgemm (beta 0) writes every output element and im2col every column element.
         var output = [Float](unsafeUninitializedCapacity: n * o * h * w) { _, count in count = n * o * h * w }
         let tileCount = (h + rowsPerTile - 1) / rowsPerTile
-        let workers = min(threads, tileCount)
+        let workers = min(threads, n * tileCount)
         let columnFloats = k * rowsPerTile * w
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: workers * columnFloats)
         defer { columns.deallocate() }
         x.values.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
                 conv.weightOIHW.withUnsafeBufferPointer { weight in
-                    for image in 0..<n {
-                        let source = input.baseAddress! + image * c * h * w
-                        let target = out.baseAddress! + image * o * h * w
-                        // Each tile of output rows is one im2col and one single-threaded sgemm of
-                        // the same shape whichever worker runs it, so the result does not depend
-                        // on the thread count (OpenBLAS's own threads would change its sums).
-                        Self.forEach(tileCount, workers: workers) { tile, worker in
-                            let row0 = tile * rowsPerTile
-                            let rows = min(rowsPerTile, h - row0)
-                            let column = columns + worker * columnFloats
-                            im2col(source, channels: c, height: h, width: w, row0: row0, rows: rows, into: column)
-                            // C[o, rows*w] (ldc = h*w) = W[o, k] * col[k, rows*w]
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                        Int32(o), Int32(rows * w), Int32(k), 1,
-                                        weight.baseAddress, Int32(k), column, Int32(rows * w),
-                                        0, target + row0 * w, Int32(h * w))
-                            for channel in 0..<o {
-                                let span = target + channel * h * w + row0 * w
-                                let b = conv.bias[channel]
-                                if conv.fusedReLU {
-                                    for p in 0..<rows * w { span[p] = max(span[p] + b, 0) }
-                                } else {
-                                    for p in 0..<rows * w { span[p] += b }
-                                }
+                    let (input, out, weight) = (input.baseAddress!, out.baseAddress!, weight.baseAddress!)
+                    // Each (image, tile of output rows) is one im2col and one single-threaded sgemm
+                    // of the same shape whichever worker runs it, so the result does not depend on
+                    // the thread count (OpenBLAS's own threads would change its sums).
+                    Self.forEach(n * tileCount, workers: workers) { item, worker in
+                        let (image, tile) = item.quotientAndRemainder(dividingBy: tileCount)
+                        let source = input + image * c * h * w
+                        let target = out + image * o * h * w
+                        let row0 = tile * rowsPerTile
+                        let rows = min(rowsPerTile, h - row0)
+                        let column = columns + worker * columnFloats
+                        im2col(source, channels: c, height: h, width: w, row0: row0, rows: rows, into: column)
+                        // C[o, rows*w] (ldc = h*w) = W[o, k] * col[k, rows*w]
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                    Int32(o), Int32(rows * w), Int32(k), 1,
+                                    weight, Int32(k), column, Int32(rows * w),
+                                    0, target + row0 * w, Int32(h * w))
+                        for channel in 0..<o {
+                            let span = target + channel * h * w + row0 * w
+                            let b = conv.bias[channel]
+                            if conv.fusedReLU {
+                                for p in 0..<rows * w { span[p] = max(span[p] + b, 0) }
+                            } else {
+                                for p in 0..<rows * w { span[p] += b }
                             }
                         }
                     }
@@ -152,9 +153,7 @@ public struct FloatEngine: Sendable {
     /// Fills column[k, (r - row0)*w + x] for output rows row0 ..< row0+rows, zero outside the image.
     func im2col(_ source: UnsafePointer<Float>, channels: Int, height h: Int, width w: Int,
                 row0: Int, rows: Int, into column: UnsafeMutablePointer<Float>) {
-        // Single-threaded on purpose: OpenBLAS's worker threads spin between calls, and
-        // extra threads here only compete with them for the cores (measured: 2 threads went
-        // from 740 to 350 ms per vgg16_bn image when im2col stopped using a dispatch pool).
+        // (one tile, on the worker that runs it: forEach spreads the tiles)
         let tile = rows * w
         for c in 0..<channels {
             for dy in 0..<3 {

@@ -55,6 +55,8 @@ public enum HubDownload {
         } catch {
             throw DownloadError("cannot create the folder \(directory.path): \(error.localizedDescription)")
         }
+        // (also before the lock: a read-only cache that holds the file is fine)
+        if FileManager.default.fileExists(atPath: destination.path) { return destination }
         let partial = directory.appendingPathComponent(destination.lastPathComponent + ".partial")
         let fd = try lockedPartialFile(partial, events: events)
         defer { close(fd) }  // (releases the lock)
@@ -68,6 +70,13 @@ public enum HubDownload {
             let offset = try size(of: fd, partial)
             let outcome = try transfer(url, fd: fd, offset: offset, partial: partial, destination: destination,
                                        stallSeconds: stallSeconds, events: events)
+            if outcome.otherRange {
+                // A server that answers a range request with other bytes: from byte 0 then (that
+                // request has no range, so this happens once).
+                events(.restarting(reason: "the server sent other bytes than the \(offset) on asked for"))
+                guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw DownloadError(path: partial, errno: errno) }
+                continue
+            }
             let digest: String
             do throws(CheckpointError) {
                 digest = try FileHash.sha256Hex(of: partial)
@@ -99,6 +108,8 @@ public enum HubDownload {
         /// when the server answered 416 to a range request: the partial file is already as long
         /// as the server's (a download killed before its rename), or longer.
         var resumed: Bool
+        /// The server answered the range request with a range that starts elsewhere; nothing was written.
+        var otherRange = false
     }
 
     /// One GET, the body appended to `fd` from `offset`.
@@ -108,10 +119,10 @@ public enum HubDownload {
         events(.started(url: url, destination: destination, resumingAt: offset))
         var result = vgg_http_result()
         let status = withoutActuallyEscaping(events) { events in
-            let reporter = ProgressReporter(offset: offset, events: events)
+            let reporter = ProgressReporter(events: events)
             return withExtendedLifetime(reporter) {
-                vgg_http_get(url, fd, offset, stallSeconds, { context, received, expected in
-                    Unmanaged<ProgressReporter>.fromOpaque(context!).takeUnretainedValue().report(received, expected)
+                vgg_http_get(url, fd, offset, stallSeconds, { context, start, received, expected in
+                    Unmanaged<ProgressReporter>.fromOpaque(context!).takeUnretainedValue().report(start, received, expected)
                     return 0
                 }, Unmanaged.passUnretained(reporter).toOpaque(), &result)
             }
@@ -120,6 +131,7 @@ public enum HubDownload {
             return TransferOutcome(resumed: offset > 0 && result.restarted == 0)
         }
         if result.status == 416 && offset > 0 { return TransferOutcome(resumed: true) }
+        if result.range_mismatch != 0 { return TransferOutcome(resumed: false, otherRange: true) }
         let have = (try? size(of: fd, partial)) ?? 0
         if have == 0 { unlink(partial.path) }
         let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
@@ -186,19 +198,18 @@ public enum HubDownload {
 
 /// Turns libcurl's per-request byte counts into whole-file progress events.
 private final class ProgressReporter {
-    let offset: Int64
     let events: (HubDownload.Event) -> Void
     var last: Int64 = -1
 
-    init(offset: Int64, events: @escaping (HubDownload.Event) -> Void) {
-        self.offset = offset
+    init(events: @escaping (HubDownload.Event) -> Void) {
         self.events = events
     }
 
-    func report(_ received: Int64, _ expected: Int64) {
+    /// The body starts at byte `start` of the file (0 after the server sent it whole).
+    func report(_ start: Int64, _ received: Int64, _ expected: Int64) {
         // (libcurl also calls while nothing arrives, and before the headers say the length)
-        guard received != last, received > 0 || expected > 0 else { return }
-        last = received
-        events(.progress(received: offset + received, total: expected > 0 ? offset + expected : nil))
+        guard start + received != last, received > 0 || expected > 0 else { return }
+        last = start + received
+        events(.progress(received: start + received, total: expected > 0 ? start + expected : nil))
     }
 }

@@ -23,19 +23,44 @@ public enum Boundary {
     public static func quantizeInput(_ tensor: [Float], height: Int, width: Int, quantization: ActivationQuantization,
                                      into base: UnsafeMutablePointer<UInt8>, rowStride: Int) {
         precondition(tensor.count == 3 * height * width)
-        let channels = PackedWeights.roundUp(3, to: PackedWeights.depthTile)
+        quantize(tensor, channels: 3, height: height, width: width, paddedChannels: PackedWeights.roundUp(3, to: PackedWeights.depthTile),
+                 quantization: quantization, into: base, rowStride: rowStride)
+    }
+
+    /// Any activation map as the int8 layers encode it (`Int8Model.inputMap(ofLayer:)`):
+    /// channel-major floats `[channels][height][width]` (a linear layer's: `[features]`) into a
+    /// dense `[height][width][map.channels]` map, q = round(x / scale) + zeroPoint clamped to
+    /// 0...255, padding channels at the zero point. `vgg-quantize eval --sensitivity` feeds the
+    /// int8 layers fp32 activations with it.
+    public static func quantize(_ tensor: [Float], into map: LayerMap) -> [UInt8] {
+        let plane = map.height * map.width
+        let channels = tensor.count / plane
+        precondition(channels * plane == tensor.count && channels <= map.channels,
+                     "\(tensor.count) values do not fill \(map.height)x\(map.width)x\(map.channels)")
+        var output = [UInt8](repeating: 0, count: map.byteCount)
+        output.withUnsafeMutableBufferPointer {
+            quantize(tensor, channels: channels, height: map.height, width: map.width, paddedChannels: map.channels,
+                     quantization: ActivationQuantization(scale: map.scale, zeroPoint: map.zeroPoint),
+                     into: $0.baseAddress!, rowStride: map.width * map.channels)
+        }
+        return output
+    }
+
+    /// Pixel (y, x), channel c at `base + y * rowStride + x * paddedChannels + c`.
+    static func quantize(_ tensor: [Float], channels: Int, height: Int, width: Int, paddedChannels: Int,
+                         quantization: ActivationQuantization, into base: UnsafeMutablePointer<UInt8>, rowStride: Int) {
         let plane = height * width
         let inverse = 1 / quantization.scale
-        let zeroPoint = UInt8(quantization.zeroPoint)
+        let zeroPoint = UInt8(clamping: quantization.zeroPoint)
         for y in 0..<height {
             let row = base + y * rowStride
             for x in 0..<width {
-                let pixel = row + x * channels
-                for c in 0..<3 {
+                let pixel = row + x * paddedChannels
+                for c in 0..<channels {
                     let q = (tensor[c * plane + y * width + x] * inverse).rounded() + Float(quantization.zeroPoint)
                     pixel[c] = UInt8(min(max(q, 0), 255))
                 }
-                for c in 3..<channels { pixel[c] = zeroPoint }
+                for c in channels..<paddedChannels { pixel[c] = zeroPoint }
             }
         }
     }

@@ -15,7 +15,8 @@ public final class ExecutionContext {
     public let model: Int8Model
     /// Threads inside each layer.
     public let threads: Int
-    /// Wall time of each layer in the last run, in nanoseconds.
+    /// Wall time of each layer in the last run, in nanoseconds (after a partial run,
+    /// `accumulators(from:input:)` or `output(ofLayer:input:)`, only its layers' entries are new).
     public private(set) var layerNanoseconds: [UInt64]
 
     /// Every operation reads arena (i % 2) and writes arena ((i + 1) % 2).
@@ -65,6 +66,11 @@ public final class ExecutionContext {
         /// real = scale * (value - zeroPoint).
         public var scale: Float
         public var zeroPoint: Int32
+
+        public init(index: Int, name: String, height: Int, width: Int, channels: Int, values: [UInt8], scale: Float, zeroPoint: Int32) {
+            (self.index, self.name, self.height, self.width, self.channels) = (index, name, height, width, channels)
+            (self.values, self.scale, self.zeroPoint) = (values, scale, zeroPoint)
+        }
     }
 
     /// Runs one image. `input` is the quantized image `[H][W][4]` (`Boundary.quantizeInput`).

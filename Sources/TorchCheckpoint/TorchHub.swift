@@ -21,6 +21,13 @@ public enum TorchHub {
             .appendingPathComponent("checkpoints", isDirectory: true)
     }
 
+    /// The file `name` in the checkpoint directory, nil when it is not there.
+    public static func cachedCheckpoint(named name: String,
+                                        environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        let file = checkpointsDirectory(environment: environment).appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: file.path) ? file : nil
+    }
+
     /// `path` with a leading `~` or `~/` replaced by `home` (the user's home directory when nil).
     private static func expandingTilde(_ path: String, home: String?) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }

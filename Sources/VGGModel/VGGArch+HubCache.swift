@@ -7,11 +7,9 @@ extension VGGArch {
     ///
     /// - Throws: `ModelError` saying where it looked when the file is not there.
     public func checkpointInHubCache(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        let directory = TorchHub.checkpointsDirectory(environment: environment)
-        let file = directory.appendingPathComponent(standardFileName)
-        guard FileManager.default.fileExists(atPath: file.path) else {
+        guard let file = TorchHub.cachedCheckpoint(named: standardFileName, environment: environment) else {
             throw ModelError("no --weights given and \(standardFileName) is not in the torch hub cache "
-                + "\(directory.path) (set TORCH_HOME or pass --weights FILE)")
+                + "\(TorchHub.checkpointsDirectory(environment: environment).path) (set TORCH_HOME or pass --weights FILE)")
         }
         return file
     }

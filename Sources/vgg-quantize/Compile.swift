@@ -1,4 +1,5 @@
 import ArgumentParser
+import AtomicFile
 import CommandLineSupport
 import Foundation
 import Quantizer
@@ -66,6 +67,9 @@ struct Compile: ParsableCommand {
         OpenBLASProcess.useCore(for: .reproducible)
         let start = Date()
         let outputURL = URL(fileURLWithPath: output)
+        // The checks CompileJob makes before anything slow, made before a download as well.
+        try AtomicFile.checkWritable(outputURL.relativePath)
+        _ = try CalibrationImages.list(URL(fileURLWithPath: calibration), count: calibrationCount)
         let weightsFile = try model.weightsFile()
         var job = CompileJob(weights: weightsFile, arch: model.arch,
                              verifyHash: !model.noVerify, expectedSHA256: try model.expectedSHA256(),

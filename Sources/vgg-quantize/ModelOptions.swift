@@ -58,9 +58,9 @@ struct ModelOptions: ParsableArguments {
         if let weights { return URL(fileURLWithPath: weights) }
         guard let url = weightsURL ?? arch?.torchvisionURL else { return nil }
         let name = try Self.fileName(inURL: url)
+        if let cached = TorchHub.cachedCheckpoint(named: name) { return cached }
         let directory = TorchHub.checkpointsDirectory()
         let file = directory.appendingPathComponent(name)
-        if FileManager.default.fileExists(atPath: file.path) { return file }
         guard download || weightsURL != nil else {
             throw CommandError("no --weights given and \(name) is not in the torch hub cache \(directory.path); "
                                + "add --download to fetch it from \(url) (500-575 MB), or pass --weights FILE")
@@ -68,6 +68,11 @@ struct ModelOptions: ParsableArguments {
         guard let prefix = try expectedSHA256() ?? FileHash.expectedPrefix(inFileName: name) else {
             throw CommandError("\(url): the file name carries no SHA-256 prefix (NAME-<8 hex digits>.pth, as torchvision's do); "
                                + "add --sha256 HEX so that the download can be checked")
+        }
+        // (a download is checked with at least torchvision's 32 bits: one hex digit would let a
+        // wrong file through once in 16)
+        guard prefix.count >= 8 else {
+            throw CommandError("--sha256 must give at least 8 hex digits to check a download, got \(prefix.count)")
         }
         let display = DownloadDisplay()
         do {
@@ -84,15 +89,18 @@ struct ModelOptions: ParsableArguments {
         try VGGNetwork.load(arch: arch, weights: file, verifyHash: !noVerify, expectedSHA256: try expectedSHA256())
     }
 
-    /// The last path segment of an http(s) URL: the name the file gets in the cache.
+    /// The last path segment of an http(s) URL: the name the file gets in the cache. Only
+    /// letters, digits, `.`, `_` and `-`, not starting with `.`: the segment is percent-decoded,
+    /// and `..%2F` must not name a file outside the cache.
     static func fileName(inURL text: String) throws -> String {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               url.host != nil else {
             throw CommandError("--weights-url must be an http:// or https:// URL, got '\(text)'")
         }
         let name = url.lastPathComponent
-        guard !name.isEmpty, name != "/", name != ".", name != ".." else {
-            throw CommandError("--weights-url must end in a file name, got '\(text)'")
+        let allowed = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "_" || c == "-") }
+        guard !name.isEmpty, !name.hasPrefix("."), name.allSatisfy(allowed) else {
+            throw CommandError("--weights-url must end in a file name of letters, digits, '.', '_' and '-', got '\(name)'")
         }
         return name
     }
@@ -116,7 +124,9 @@ private final class DownloadDisplay {
         case .progress(let received, let total):
             guard let total else { return }
             if progress == nil {
-                progress = ProgressLine(total: Int(total), label: "downloading", unit: .bytes, startingAt: Int(resumedAt))
+                // (from 0 when the server sent the whole file again instead of the rest)
+                progress = ProgressLine(total: Int(total), label: "downloading", unit: .bytes,
+                                        startingAt: Int(min(resumedAt, received)))
             }
             // (libcurl reports every few KB; a tenth of a second is often enough for a person)
             let now = ProgressLine.monotonicSeconds()

@@ -103,9 +103,15 @@ import Testing
         let checked = try reference(["--weights-url", server.url("ok", "finetuned.pth"), "--sha256", String(digest.prefix(16))],
                                     environment: environment)
         #expect(checked.status == 0, "\(checked.stderr)")
-        try reference(["--weights-url", server.url("wronghash", "finetuned.pth"), "--sha256", String(digest.prefix(16))],
-                      environment: ["TORCH_HOME": root.appendingPathComponent("other").path])
-            .stderr.split(separator: "\n").last.map { #expect($0.contains("SHA-256 mismatch")) }
+        let wrong = try reference(["--weights-url", server.url("wronghash", "finetuned.pth"), "--sha256", String(digest.prefix(16))],
+                                  environment: ["TORCH_HOME": root.appendingPathComponent("other").path])
+        #expect(wrong.status != 0 && !wrong.crashed)
+        let last = try #require(wrong.stderr.split(separator: "\n").last)
+        #expect(last.hasPrefix("Error: ") && last.contains("SHA-256 mismatch"), "\(wrong.stderr)")
+        // A download is checked with at least 8 digits.
+        try reference(["--weights-url", server.url("ok", "finetuned.pth"), "--sha256", String(digest.prefix(4))],
+                      environment: ["TORCH_HOME": root.appendingPathComponent("third").path])
+            .expectCleanFailure("--sha256", "at least 8 hex digits")
         server.stop()
     }
 
@@ -114,8 +120,14 @@ import Testing
         try reference(["--download"], environment: [:]).expectCleanFailure("--download needs --arch")
         try reference(["--weights-url", "ftp://example.com/vgg11-12345678.pth"], environment: [:])
             .expectCleanFailure("--weights-url", "http")
-        try reference(["--weights-url", server.url("nothere", name)], environment: ["TORCH_HOME": root.path])
-            .stderr.split(separator: "\n").last.map { #expect($0.contains("HTTP 404")) }
+        let missing = try reference(["--weights-url", server.url("nothere", name)], environment: ["TORCH_HOME": root.path])
+        #expect(missing.status != 0 && !missing.crashed)
+        let last = try #require(missing.stderr.split(separator: "\n").last)
+        #expect(last.hasPrefix("Error: ") && last.contains("HTTP 404"), "\(missing.stderr)")
+        // A name that would leave the cache (the last segment is percent-decoded).
+        try reference(["--weights-url", "http://127.0.0.1:\(server.port)/ok/..%2F..%2Fescape-12345678.pth"], environment: ["TORCH_HOME": root.path])
+            .expectCleanFailure("--weights-url", "file name")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("escape-12345678.pth").path))
         server.stop()
     }
 }

@@ -89,8 +89,10 @@ import VGGModel
                                       preprocessing: preprocessing).run()
         let images = try EvaluationImages(folder: Self.fixtures.appendingPathComponent("../../Calibration").standardized, labelsFile: nil,
                                           classNames: compiled.model.labels)
-        let (analysis, _) = try Self.analysis(compiled.model, network: compiled.network, name: "vgg16_bn.vq8")
+        let (analysis, evaluator) = try Self.analysis(compiled.model, network: compiled.network, name: "vgg16_bn.vq8")
         let layers = try analysis.run(images)
+        let whole = try evaluator.run(images).logits.sqnrDecibels
+        #expect(layers.allSatisfy { $0.aloneSQNRDecibels > whole - 1 }, "whole \(whole) dB: \(layers.map { ($0.name, $0.aloneSQNRDecibels) })")
         #expect(layers.count == 16)
         #expect(layers.filter { $0.kind == "convolution" }.count == 13)
         #expect(layers.filter { $0.kind == "linear" }.count == 2 && layers.filter { $0.kind == "logits" }.count == 1)
@@ -98,11 +100,14 @@ import VGGModel
     }
 
     /// The fp32 to uint8 map conversion and back: channel-major floats meet HWC bytes, padding
-    /// channels hold the zero point, values clamp to 0...255.
+    /// channels hold the zero point, values clamp to 0...255; dequantizing gives the grid values.
     @Test func quantizeAndDequantizeMaps() {
         let map = LayerMap(height: 1, width: 2, channels: 4, scale: 0.5, zeroPoint: 10)
         // channel 0: 1.0, -20; channel 1: 0.2, 200
-        let bytes = SensitivityAnalysis.quantize([1.0, -20, 0.2, 200], into: map)
+        let bytes = Boundary.quantize([1.0, -20, 0.2, 200], into: map)
         #expect(bytes == [12, 10, 10, 10, 0, 255, 10, 10])
+        let output = ExecutionContext.LayerOutput(index: 0, name: "x", height: 1, width: 2, channels: 4, values: bytes,
+                                                  scale: 0.5, zeroPoint: 10)
+        #expect(SensitivityAnalysis.dequantize(output, channels: 2) == [1.0, -5, 0, 122.5])
     }
 }

@@ -83,7 +83,7 @@ private let engine = FloatEngine(network: VGGNetwork(arch: .vgg11, inputChannels
         state = state &* 6364136223846793005 &+ 1442695040888963407
         return Float(Int(state >> 40) % 2000 - 1000) / 1000
     }
-    let (c, o, h, w) = (16, 24, 37, 29)  // 37 rows: 4 tiles of 10, 10, 10, 7
+    let (c, o, h, w) = (16, 24, 37, 29)  // 37 rows: tiles of 9, 9, 9, 9, 1; two images: 10 (image, tile) pairs
     let conv = Convolution(outChannels: o, inChannels: c, weightOIHW: (0..<o * c * 9).map { _ in next() },
                            bias: (0..<o).map { _ in next() }, fusedReLU: true)
     let image = FloatTensor(shape: [2, c, h, w], values: (0..<2 * c * h * w).map { _ in next() })

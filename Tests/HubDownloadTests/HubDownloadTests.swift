@@ -120,6 +120,32 @@ import TorchCheckpoint
         server.stop()
     }
 
+    /// A server that answers the range request with another range: the file is fetched again
+    /// from byte 0 (once), never stuck on a range it will not serve. One that sends the whole
+    /// file as a range from byte 0: taken as it comes, in one request.
+    @Test func aServerThatSendsAnotherRangeIsAskedForTheWholeFile() throws {
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        try bytes.prefix(1000).write(to: partial)
+        var restarts = 0
+        try fetch("badrange") { event in
+            if case .restarting = event { restarts += 1 }
+        }
+        #expect(restarts == 1)
+        #expect(try Data(contentsOf: destination) == bytes)
+        #expect(server.requests == ["GET /badrange/\(name) bytes=1000-", "GET /badrange/\(name) -"])
+        try FileManager.default.removeItem(at: destination)
+        try bytes.prefix(1000).write(to: partial)
+        var totals: Set<Int64?> = []
+        try fetch("rangezero") { event in
+            if case .progress(_, let total) = event { totals.insert(total) }
+        }
+        #expect(try Data(contentsOf: destination) == bytes)
+        #expect(totals == [Int64(bytes.count)], "the progress counts the whole file once")
+        #expect(server.requests.last == "GET /rangezero/\(name) bytes=1000-")
+        #expect(cached == [name])
+        server.stop()
+    }
+
     /// A partial file whose bytes are not the server's (the file changed, or the disk lied):
     /// the resumed file fails its hash, and the download runs once more from byte 0.
     @Test func aResumedFileThatFailsItsHashIsFetchedAgainFromTheStart() throws {
@@ -158,11 +184,45 @@ import TorchCheckpoint
         #expect(ContinuousClock.now - start < .seconds(8))
         #expect(error?.description.contains("download failed") == true, "\(error.map(String.init(describing:)) ?? "")")
         #expect(!FileManager.default.fileExists(atPath: destination.path))
+        #expect(try Data(contentsOf: partial) == bytes.prefix(bytes.count / 2))
         server.stop()
     }
 
-    /// Two downloads of one file at once (two threads here; two processes use the same lock):
-    /// one fetches, the other waits and takes its file.
+    /// Another process is downloading the file (here: this test holds the lock on NAME.partial):
+    /// the download waits, and when the other one has put the checked file in place and let go,
+    /// takes it without a request of its own.
+    @Test func aDownloadWaitsForAnotherAndTakesItsFile() throws {
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let fd = open(partial.path, O_RDWR | O_CREAT, 0o644)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        let waiting = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<URL, DownloadError>?>(nil)
+        let (url, destination, prefix) = (server.url("ok", name), self.destination, self.prefix)
+        let thread = Thread {
+            let result = Result { () throws(DownloadError) in
+                try HubDownload.fetch(url, to: destination, expectedSHA256Prefix: prefix) { event in
+                    if case .waitingForAnotherDownload = event { waiting.signal() }
+                }
+            }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        thread.start()
+        #expect(waiting.wait(timeout: .now() + 30) == .success, "the download did not wait")
+        // The "other process" finishes: the checked file goes in place, the partial name goes away.
+        try bytes.write(to: partial)
+        #expect(rename(partial.path, destination.path) == 0)
+        close(fd)
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(try outcome.withLock({ $0 })?.get() == destination)
+        #expect(try Data(contentsOf: destination) == bytes)
+        #expect(cached == [name])
+        #expect(server.requests.isEmpty)
+        server.stop()
+    }
+
+    /// Two downloads of one file at once in this process: both end with the file, and the
+    /// file is fetched once (whichever way the two overlap).
     @Test func twoDownloadsOfOneFileFetchItOnce() throws {
         let url = server.url("ok", name)
         let destination = self.destination, prefix = self.prefix

@@ -10,9 +10,10 @@
 extern "C" {
 #endif
 
-/// Called as bytes arrive: `received` bytes of the body so far (of this request), `expected`
-/// its length when the server said (Content-Length), else -1. Return non-zero to abort.
-typedef int (*vgg_http_progress_fn)(void *context, int64_t received, int64_t expected);
+/// Called as bytes arrive: the body starts at byte `start` of the file (the offset asked for, or
+/// 0 once the server sent the whole file instead), `received` bytes of it so far, `expected` its
+/// length when the server said (Content-Length), else -1. Return non-zero to abort.
+typedef int (*vgg_http_progress_fn)(void *context, int64_t start, int64_t received, int64_t expected);
 
 typedef struct {
     /// The final response's status (after redirects); 0 when none arrived.
@@ -22,6 +23,8 @@ typedef struct {
     /// Whether the body was written from the start of the file even though `offset` > 0
     /// (the server answered a range request with the whole file: the file was truncated first).
     int restarted;
+    /// A 206 reply whose range does not start at `offset` (nor at 0) was refused.
+    int range_mismatch;
     /// Body bytes written to the descriptor by this request.
     int64_t written;
     /// libcurl's message for a failure (empty on success).
@@ -30,8 +33,9 @@ typedef struct {
 
 /// GETs `url` (http or https only, redirects followed to http or https, at most 5) and writes
 /// the body at the descriptor's current end. With `offset` > 0 it asks for the bytes from
-/// `offset` on (Range); a 206 reply is appended, a 200 reply makes it truncate `fd` to 0 and
-/// write the whole body (`restarted`). Status 400 and above fail before any byte is written.
+/// `offset` on (Range); a 206 reply from `offset` is appended; a 200 reply, or a 206 reply from
+/// byte 0, makes it truncate `fd` to 0 and write the body from the start (`restarted`); a 206
+/// reply from elsewhere fails (`range_mismatch`). Status 400 and above fail before any byte is written.
 /// Fails when no byte arrives for `stall_seconds`. Returns 0 on success, -1 otherwise
 /// (`result` says why).
 int vgg_http_get(const char *url, int fd, int64_t offset, long stall_seconds,

@@ -130,4 +130,22 @@ import Testing
         }
         #expect(problem(tooManyMemoEntries).hasPrefix("pickle memo exceeds \(Unpickler.maxMemoCount) values"))
     }
+
+    /// Linear time in the stack's height: 200,000 one-item tuples left on the stack (NEWFALSE,
+    /// TUPLE1 repeated, 400 KB), and 100,000 lists closed by MARK ... LIST one at a time under
+    /// a deep stack, load in well under a second. Popping once copied the whole stack: the
+    /// fuzzer's 5.8 KB legacy file took seconds, and this pickle would take hours.
+    @Test func popsDoNotCopyTheStack() {
+        let tuples = [0x80, 0x02] + [UInt8](repeating: 0, count: 0) + Array([[UInt8]](repeating: [0x89, 0x85], count: 200_000).joined())
+            + [0x5d, 0x2e]  // EMPTY_LIST, STOP: the root is the last value pushed
+        let marks = [0x80, 0x02] + Array([[UInt8]](repeating: [0x89], count: 100_000).joined())
+            + Array([[UInt8]](repeating: [0x28, 0x89, 0x6c], count: 100_000).joined()) + [0x5d, 0x2e]  // MARK NEWFALSE LIST
+        for bytes in [tuples, marks] {
+            let start = ContinuousClock.now
+            let result = unpickle(bytes)
+            let elapsed = ContinuousClock.now - start
+            if case .failure(let error) = result { Issue.record("\(error.message)") }
+            #expect(elapsed < .seconds(2), "\(bytes.count) bytes took \(elapsed)")
+        }
+    }
 }

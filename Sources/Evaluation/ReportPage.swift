@@ -74,16 +74,8 @@ public enum ReportPage {
     /// Horizontal bars, one per layer, on a scale up to the next multiple of 10 dB. A layer with
     /// no finite SQNR gets no bar, only its value.
     static func sqnrChart(_ layers: [EvaluationReport.Layer]) -> String {
-        let (labelWidth, barWidth, rowHeight, top) = (120.0, 480.0, 18.0, 20.0)
-        let finite = layers.map(\.sqnrDecibels).filter(\.isFinite)
-        let scaleTop = max(10, ((finite.max() ?? 10) / 10).rounded(.up) * 10)
-        let x = { (decibels: Double) in labelWidth + max(0, decibels) / scaleTop * barWidth }
-        let height = top + Double(layers.count) * rowHeight + 4
-        var svg = #"<svg width="\#(labelWidth + barWidth + 80)" height="\#(height)">"#
-        for decibels in stride(from: 0.0, through: scaleTop, by: 10) {
-            svg += line(x1: x(decibels), y1: top - 4, x2: x(decibels), y2: height, stroke: "#ddd")
-            svg += text(x: x(decibels), y: top - 8, anchor: "middle", String(format: "%.0f dB", decibels))
-        }
+        let (labelWidth, rowHeight, top) = (120.0, 18.0, 20.0)
+        var (svg, x) = decibelAxis(layers.map(\.sqnrDecibels), rows: layers.count, rowHeight: rowHeight, extraWidth: 80)
         for (row, layer) in layers.enumerated() {
             let y = top + Double(row) * rowHeight
             svg += text(x: labelWidth - 6, y: y + 13, anchor: "end", layer.name)
@@ -96,18 +88,28 @@ public enum ReportPage {
         return svg + "</svg>"
     }
 
-    /// Two bars per layer, worst first: alone in int8 (dark), all but it in int8 (light).
-    static func sensitivityChart(_ layers: [SensitivityAnalysis.Layer]) -> String {
-        let (labelWidth, barWidth, rowHeight, top) = (120.0, 480.0, 30.0, 20.0)
-        let finite = layers.flatMap { [$0.aloneSQNRDecibels, $0.allButSQNRDecibels] }.filter(\.isFinite)
-        let scaleTop = max(10, ((finite.max() ?? 10) / 10).rounded(.up) * 10)
+    /// The opening `<svg>` of a bar chart, with its dB grid (every 10 dB up to the next multiple
+    /// of 10 above the largest finite value), and the x position of a dB value: bars start at
+    /// 120 px (the labels' column) and 480 px hold the scale; rows start 20 px down.
+    static func decibelAxis(_ values: [Double], rows: Int, rowHeight: Double,
+                            extraWidth: Double) -> (svg: String, x: (Double) -> Double) {
+        let (labelWidth, barWidth, top) = (120.0, 480.0, 20.0)
+        let scaleTop = max(10, ((values.filter(\.isFinite).max() ?? 10) / 10).rounded(.up) * 10)
         let x = { (decibels: Double) in labelWidth + max(0, decibels) / scaleTop * barWidth }
-        let height = top + Double(layers.count) * rowHeight + 4
-        var svg = #"<svg width="\#(labelWidth + barWidth + 130)" height="\#(height)">"#
+        let height = top + Double(rows) * rowHeight + 4
+        var svg = #"<svg width="\#(labelWidth + barWidth + extraWidth)" height="\#(height)">"#
         for decibels in stride(from: 0.0, through: scaleTop, by: 10) {
             svg += line(x1: x(decibels), y1: top - 4, x2: x(decibels), y2: height, stroke: "#ddd")
             svg += text(x: x(decibels), y: top - 8, anchor: "middle", String(format: "%.0f dB", decibels))
         }
+        return (svg, x)
+    }
+
+    /// Two bars per layer, worst first: alone in int8 (dark), all but it in int8 (light).
+    static func sensitivityChart(_ layers: [SensitivityAnalysis.Layer]) -> String {
+        let (labelWidth, rowHeight, top) = (120.0, 30.0, 20.0)
+        var (svg, x) = decibelAxis(layers.flatMap { [$0.aloneSQNRDecibels, $0.allButSQNRDecibels] }, rows: layers.count,
+                                   rowHeight: rowHeight, extraWidth: 130)
         for (row, layer) in layers.enumerated() {
             let y = top + Double(row) * rowHeight
             svg += text(x: labelWidth - 6, y: y + 18, anchor: "end", layer.name)

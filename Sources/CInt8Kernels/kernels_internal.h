@@ -12,6 +12,7 @@
 
 void q8_conv3x3_16x1c4__scalar(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__scalar(const q8_linear_params *p, int output_begin, int output_end);
+void q8_linear4_16x1c8__scalar(const q8_linear4_params *p, int output_begin, int output_end);
 
 /*
  * Winograd kernels: tiles per chunk (the unit of the input transform and of one pass over the
@@ -104,6 +105,13 @@ long long q8_peak__neondot(long iterations);
         assert((p)->depth >= 1 && (p)->outputs >= 1);                                               \
         assert(0 <= (output_begin) && (output_begin) <= (output_end) && (output_end) <= (p)->outputs); \
         assert((output_begin) % 16 == 0);                                                           \
+    } while (0)
+
+/* linear4: the q8_linear_fn contract, plus group_size a positive multiple of 8. */
+#define Q8_ASSERT_LINEAR4(p, output_begin, output_end)                                              \
+    do {                                                                                            \
+        Q8_ASSERT_LINEAR(p, output_begin, output_end);                                              \
+        assert((p)->group_size >= 8 && (p)->group_size % 8 == 0);                                   \
     } while (0)
 
 /* Channels of 16-channel block `block` that exist (< outputs): 16 but in the last block. */

@@ -43,7 +43,7 @@ extension BlobContents {
                 }
                 (height, width) = (Int(record.poolHeight), Int(record.poolWidth))
             case .convolution, .linear, .logits:
-                try checkWeightFlags(record.weightFlags, label: label, formatVersion: formatVersion)
+                try checkWeightFlags(record, kind: kind, label: label, formatVersion: formatVersion)
                 try checkWeightShapes(record, kind: kind, label: label, channels: channels, height: height, width: width,
                                       isFlattened: isFlattened)
                 try checkActivation(record.inputQuantization, what: "\(label): input quantization")
@@ -72,23 +72,35 @@ extension BlobContents {
             throw BlobProblem("data section has \(data.byteCount) bytes, the arrays need \(BlobFormat.alignedOffset(dataOffset) - data.start)")
         }
         try requireZero(bytes, dataOffset ..< data.end)
-        // One encoding per model: the writer uses version 2 only when a layer has weight flags.
-        guard formatVersion < BlobFormat.weightFlagsVersion || layers.contains(where: { $0.weightFlags != 0 }) else {
-            throw BlobProblem("format version \(formatVersion) blob without weight flags (such a model is written as version 1)")
+        // One encoding per model: the writer uses the lowest version that carries the model
+        // (2 only when a layer has weight flags, 3 only when a layer has grouped 4-bit weights).
+        let needed = layers.map { BlobFormat.WeightFlags(rawValue: $0.weightFlags).version }.max() ?? BlobFormat.firstVersion
+        guard formatVersion == needed else {
+            let what = formatVersion >= BlobFormat.groupedWeightsVersion ? "without grouped 4-bit weights" : "without weight flags"
+            throw BlobProblem("format version \(formatVersion) blob \(what) (such a model is written as version \(needed))")
         }
         return kinds
     }
 
-    /// Known bits only, none in format version 1. Whether the weights keep the pair bound is
-    /// checked with `verifyData` (`checkPackedWeights`); the runtime trusts the flag, which the
-    /// metadata checksum covers.
-    private static func checkWeightFlags(_ bits: UInt32, label: String, formatVersion: UInt32) throws(BlobProblem) {
+    /// Known bits only, none in format version 1, grouped 4-bit weights only in version 3 and
+    /// only on linear and logits layers, never also pair-bounded, with a group size that is a
+    /// multiple of 8. Whether the weights keep the pair bound is checked with `verifyData`
+    /// (`checkPackedWeights`); the runtime trusts the flag, which the metadata checksum covers.
+    private static func checkWeightFlags(_ record: LayerRecord, kind: BlobLayerKind, label: String,
+                                         formatVersion: UInt32) throws(BlobProblem) {
+        let bits = record.weightFlags
         let flags = BlobFormat.WeightFlags(rawValue: bits)
         guard flags.isSubset(of: .known) else {
             throw BlobProblem("\(label): unknown weight flags 0x\(String(bits, radix: 16)) (this reader knows 0x\(String(BlobFormat.WeightFlags.known.rawValue, radix: 16)))")
         }
-        guard formatVersion >= BlobFormat.weightFlagsVersion || flags.isEmpty else {
-            throw BlobProblem("\(label): weight flags 0x\(String(bits, radix: 16)) in a format version \(formatVersion) blob (flags need version \(BlobFormat.weightFlagsVersion))")
+        guard formatVersion >= flags.version else {
+            throw BlobProblem("\(label): weight flags 0x\(String(bits, radix: 16)) in a format version \(formatVersion) blob (they need version \(flags.version))")
+        }
+        guard flags.contains(.grouped4Bit) else { return }
+        guard kind != .convolution else { throw BlobProblem("\(label): grouped 4-bit weights on a conv layer (linear layers only)") }
+        guard !flags.contains(.pairBounded) else { throw BlobProblem("\(label): grouped 4-bit weights cannot also be pair-bounded") }
+        guard GroupedWeights.isValidGroupSize(Int(record.groupSize)) else {
+            throw BlobProblem("\(label): weight group size \(record.groupSize) is not a multiple of 8 in 8...\(1 << 20)")
         }
     }
 
@@ -98,8 +110,9 @@ extension BlobContents {
         guard (1 ... UInt32(maximumOutputs)).contains(record.outputs) else {
             throw BlobProblem("\(label): \(record.outputs) outputs (a layer has 1...\(maximumOutputs))")
         }
-        guard (1 ... UInt32(maximumDepth)).contains(record.depth) else {
-            throw BlobProblem("\(label): depth \(record.depth) is outside 1...\(maximumDepth) (beyond it an int32 accumulator can overflow)")
+        let depthLimit = record.weightGroupSize == nil ? maximumDepth : maximumGroupedDepth
+        guard (1 ... UInt32(depthLimit)).contains(record.depth) else {
+            throw BlobProblem("\(label): depth \(record.depth) is outside 1...\(depthLimit) (beyond it an int32 accumulator can overflow)")
         }
         let paddedChannels = PackedWeights.roundUp(channels, to: PackedWeights.depthTile)
         switch kind {
@@ -132,7 +145,7 @@ extension BlobContents {
         let (outputs, depth) = (Int(record.outputs), Int(record.depth))
         for array in kind.arrays {
             let range = record[array]
-            let byteCount = array.byteCount(outputs: outputs, depth: depth)
+            let byteCount = array.byteCount(outputs: outputs, depth: depth, groupSize: record.weightGroupSize)
             guard range.byteCount == UInt64(byteCount) else {
                 throw BlobProblem("\(label): \(array.name) have \(range.byteCount) bytes, \(outputs) outputs and depth \(depth) need \(byteCount)")
             }
@@ -154,8 +167,10 @@ extension BlobContents {
     /// finite, multiplier >= 0, shift in [32, 62] (so `model()` can build `Requantization`s).
     private static func checkPerChannelValues(_ record: LayerRecord, kind: BlobLayerKind, label: String,
                                               bytes: UnsafeRawBufferPointer) throws(BlobProblem) {
-        // |acc| <= |bias| + depth * 127 * 255 <= 2^31 - 1 (Docs/Numerics.md, "Overflow budget").
-        let biasLimit = Int64(Int32.max) - Int64(record.depth) * 127 * 255
+        // |acc| <= |bias| + depth * 127 * 255 <= 2^31 - 1 (Docs/Numerics.md, "Overflow budget");
+        // 128 in place of 127 for grouped 4-bit weights (|q * m| <= 128).
+        let largestWeight = Int64(record.weightGroupSize == nil ? 127 : GroupedWeights.largestProduct)
+        let biasLimit = Int64(Int32.max) - Int64(record.depth) * largestWeight * 255
         var biases = LittleEndianReader(bytes, at: record.bias.start)
         var scales = LittleEndianReader(bytes, at: record.weightScales.start)
         var multipliers = LittleEndianReader(bytes, at: record.multipliers.start)
@@ -186,6 +201,9 @@ extension BlobContents {
     /// (depth up to a multiple of 4) of the packed layout, and the pair bound when flagged.
     static func checkPackedWeights(_ record: LayerRecord, bytes: UnsafeRawBufferPointer, label: String) throws(BlobProblem) {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[record.packedWeights.start ..< record.packedWeights.end])
+        if let groupSize = record.weightGroupSize {
+            return try checkGroupedWeights(raw, outputs: Int(record.outputs), depth: Int(record.depth), groupSize: groupSize, label: label)
+        }
         let weights = raw.bindMemory(to: Int8.self)
         // One pass the compiler vectorizes. A pair-bounded layer also gets the largest pair sum:
         // a pair is one little-endian 16-bit word (the array is 64-byte aligned and a multiple of
@@ -215,6 +233,38 @@ extension BlobContents {
             for k in (output < outputs ? depth : 0) ..< paddedDepth
             where weights[PackedWeights.index(output: output, depth: k, paddedDepth: paddedDepth)] != 0 {
                 throw BlobProblem("\(label): packed weights have a non-zero padding weight at output \(output), depth \(k)")
+            }
+        }
+    }
+
+    /// Grouped 4-bit weights (read only with `verifyData`): multipliers in [-16, 16]; zeros in the
+    /// padding (nibbles of k >= depth and of outputs up to a multiple of 16, those outputs'
+    /// multipliers). Every nibble value is a valid q.
+    private static func checkGroupedWeights(_ raw: UnsafeRawBufferPointer, outputs: Int, depth: Int, groupSize: Int,
+                                            label: String) throws(BlobProblem) {
+        let nibbleBytes = GroupedWeights.nibbleByteCount(outputs: outputs, depth: depth)
+        let steps = (depth + GroupedWeights.step - 1) / GroupedWeights.step
+        let groupCount = (depth + groupSize - 1) / groupSize
+        let blocks = (outputs + PackedWeights.outputTile - 1) / PackedWeights.outputTile
+        for block in 0 ..< blocks {
+            for lane in 0 ..< PackedWeights.outputTile {
+                let output = block * PackedWeights.outputTile + lane
+                for group in 0 ..< groupCount {
+                    let m = Int(Int8(bitPattern: raw[nibbleBytes + (block * groupCount + group) * PackedWeights.outputTile + lane]))
+                    guard output < outputs || m == 0 else {
+                        throw BlobProblem("\(label): group multiplier \(m) of padding output \(output) (padding is zero)")
+                    }
+                    guard GroupedWeights.multiplierRange.contains(m) else {
+                        throw BlobProblem("\(label): group multiplier \(m) of output \(output), group \(group) is outside \(GroupedWeights.multiplierRange.lowerBound)...\(GroupedWeights.multiplierRange.upperBound)")
+                    }
+                }
+                // Padding nibbles: every k of a padding output, k in depth ..< 8 * steps of the others.
+                for k in (output < outputs ? depth : 0) ..< steps * GroupedWeights.step {
+                    let byte = raw[(block * steps + k / 8) * 64 + lane * 4 + k % 4]
+                    guard (k % 8 < 4 ? byte & 15 : byte >> 4) == 0 else {
+                        throw BlobProblem("\(label): grouped weights have a non-zero padding weight at output \(output), depth \(k)")
+                    }
+                }
             }
         }
     }

@@ -14,6 +14,8 @@ struct BlobContents {
     /// accumulator of a depth-66,311 dot product of int8 weights and uint8 activations
     /// cannot overflow. (VGG's largest depth is fc6's 25,088.)
     static let maximumDepth = 66_311
+    /// The same for grouped 4-bit weights (|q * m| <= 128): depth * 128 * 255 <= 2^31 - 1.
+    static let maximumGroupedDepth = 65_793
     /// Sanity bound on image and map sides, pixels.
     static let maximumSide = 65_536
 

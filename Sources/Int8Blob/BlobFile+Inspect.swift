@@ -32,7 +32,7 @@ extension BlobFile {
         lines.append("labels: \(labels.count): " + shown.joined(separator: ", "))
         lines.append("layers: \(layers.count)")
         lines += Self.table(layers.indices.map(layerCells))
-        let weightByteCount = layers.reduce(0) { $0 + $1.packedWeights.count }
+        let weightByteCount = layers.reduce(0) { $0 + $1.packedWeights.count + $1.groupMultipliers.count }
         let parameterByteCount = layers.reduce(0) {
             $0 + 4 * ($1.bias.count + $1.weightScales.count + $1.multipliers.count + $1.shifts.count)
         }
@@ -61,7 +61,7 @@ extension BlobFile {
         let weightsOffset = UnsafeRawPointer(layer.packedWeights.baseAddress!) - bytes.baseAddress!
         cells += [
             "k=\(layer.depth)",
-            "w \(layer.packedWeights.count) B @ \(BlobFormat.hex(weightsOffset))",
+            "w \(layer.packedWeights.count + layer.groupMultipliers.count) B @ \(BlobFormat.hex(weightsOffset))",
             "in " + Self.quantizationText(layer.inputQuantization!),
             layer.outputQuantization.map { "out " + Self.quantizationText($0) } ?? "out int32",
             "wscale " + Self.rangeText(layer.weightScales),
@@ -70,6 +70,7 @@ extension BlobFile {
             cells += ["mult " + Self.rangeText(layer.multipliers), "shift " + Self.rangeText(layer.shifts)]
         }
         if layer.pairBounded { cells.append("pair-bounded") }
+        if let groupSize = layer.groupSize { cells.append("int4 groups of \(groupSize)") }
         return cells
     }
 

@@ -18,10 +18,17 @@ extension BlobFile {
         case .adaptiveAveragePool:
             return .adaptiveAveragePool(name: layer.name, height: layer.poolHeight, width: layer.poolWidth)
         case .convolution, .linear, .logits:
+            var packed = Array(layer.packedWeights)
+            var groups: WeightGroups?
+            if let groupSize = layer.groupSize {
+                let bytes = UnsafeRawBufferPointer(start: layer.packedWeights.baseAddress,
+                                                   count: layer.packedWeights.count + layer.groupMultipliers.count)
+                (packed, groups) = GroupedWeights.decode(bytes, outputs: layer.outputs, depth: layer.depth, groupSize: groupSize)
+            }
             let weights = QuantizedWeights(name: layer.name, outputs: layer.outputs, depth: layer.depth,
-                                           packed: Array(layer.packedWeights), bias: Array(layer.bias),
+                                           packed: packed, bias: Array(layer.bias),
                                            weightScales: Array(layer.weightScales), inputQuantization: layer.inputQuantization!,
-                                           pairBounded: layer.pairBounded)
+                                           pairBounded: layer.pairBounded, groups: groups)
             let requantization = zip(layer.multipliers, layer.shifts).map { Requantization(multiplier: $0, shift: $1) }
             switch layer.kind {
             case .convolution:

@@ -29,8 +29,14 @@ public struct BlobLayer: @unchecked Sendable {
     /// Quantization of the uint8 activation the layer writes (convolution and linear only).
     public let outputQuantization: ActivationQuantization?
     /// `PackedWeights` layout [O/16][K/4][16][4], `PackedWeights.byteCount(outputs:depth:)`
-    /// bytes (empty for pools).
+    /// bytes (empty for pools). For grouped 4-bit weights: `GroupedWeights`' nibbles only
+    /// (`GroupedWeights.nibbleByteCount`), the multipliers are `groupMultipliers`.
     public let packedWeights: UnsafeBufferPointer<Int8>
+    /// Input columns per weight group of grouped 4-bit weights (`WeightGroups`); nil for int8.
+    public let groupSize: Int?
+    /// m[ob][g][oi] of grouped 4-bit weights (`GroupedWeights`), right after the nibbles in the
+    /// file (64-byte aligned, zeros after); empty for int8 weights.
+    public let groupMultipliers: UnsafeBufferPointer<Int8>
     /// `outputs` int32 values at scale inputScale * weightScales[o] (empty for pools).
     public let bias: UnsafeBufferPointer<Int32>
     /// `outputs` float32 values (empty for pools).
@@ -59,7 +65,18 @@ public struct BlobLayer: @unchecked Sendable {
         poolWidth = Int(record.poolWidth)
         inputQuantization = kind.hasWeights ? record.inputQuantization : nil
         outputQuantization = kind.requantizes ? record.outputQuantization : nil
-        packedWeights = view(record.packedWeights, as: Int8.self)
+        let packed = view(record.packedWeights, as: Int8.self)
+        groupSize = record.weightGroupSize
+        if let groupSize, let base = packed.baseAddress {
+            let nibbles = GroupedWeights.nibbleByteCount(outputs: outputs, depth: depth)
+            packedWeights = UnsafeBufferPointer(start: base, count: nibbles)
+            groupMultipliers = UnsafeBufferPointer(
+                start: base + nibbles,
+                count: GroupedWeights.multiplierByteCount(outputs: outputs, depth: depth, groupSize: groupSize))
+        } else {
+            packedWeights = packed
+            groupMultipliers = UnsafeBufferPointer(start: nil, count: 0)
+        }
         bias = view(record.bias, as: Int32.self)
         weightScales = view(record.weightScales, as: Float.self)
         multipliers = view(record.multipliers, as: Int32.self)

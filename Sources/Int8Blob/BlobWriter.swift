@@ -4,8 +4,9 @@ import Glibc
 #endif
 import QuantCore
 
-/// Encodes a `QuantizedModel` as a blob (Docs/BlobFormat.md): format version 1, or 2 when a
-/// layer has weight flags (pair-bounded weights), the lowest version that carries the model.
+/// Encodes a `QuantizedModel` as a blob (Docs/BlobFormat.md): format version 1, 2 when a layer
+/// has weight flags (pair-bounded weights), 3 when a layer has grouped 4-bit weights: the lowest
+/// version that carries the model.
 ///
 /// The output is deterministic: the same model gives the same bytes (no timestamps, padding
 /// is zeros, every offset follows from the model's sizes). Before returning, the encoder runs
@@ -53,12 +54,14 @@ public enum BlobWriter {
     /// The bytes of one array in the data section.
     private enum ArrayContent {
         case int8([Int8])
+        case bytes([UInt8])
         case int32([Int32])
         case float([Float])
 
         var byteCount: Int {
             switch self {
             case .int8(let values): values.count
+            case .bytes(let values): values.count
             case .int32(let values): 4 * values.count
             case .float(let values): 4 * values.count
             }
@@ -67,6 +70,7 @@ public enum BlobWriter {
         func write(to writer: inout LittleEndianWriter) {
             switch self {
             case .int8(let values): values.withUnsafeBytes { writer.append($0) }
+            case .bytes(let values): values.withUnsafeBytes { writer.append($0) }
             case .int32(let values): values.forEach { writer.append($0) }
             case .float(let values): values.forEach { writer.append($0) }
             }
@@ -126,7 +130,7 @@ public enum BlobWriter {
         var header = BlobHeader(fileByteCount: UInt64(fileByteCount), model: modelSection, layerTable: layerTable,
                                 labels: labelsSection, strings: strings, data: data)
         // The lowest version that carries the model.
-        header.formatVersion = layers.contains { $0.record.weightFlags != 0 } ? BlobFormat.weightFlagsVersion : BlobFormat.firstVersion
+        header.formatVersion = layers.map { BlobFormat.WeightFlags(rawValue: $0.record.weightFlags).version }.max() ?? BlobFormat.firstVersion
         header.write(to: &writer)
         let input = model.input
         ModelRecord(arch: arch, target: target, calibration: calibration,
@@ -196,8 +200,15 @@ public enum BlobWriter {
         record.outputs = try u32(weights.outputs, "\(BlobContents.label(index, weights.name)): outputs")
         record.depth = try u32(weights.depth, "\(BlobContents.label(index, weights.name)): depth")
         record.inputQuantization = weights.inputQuantization
-        record.weightFlags = (weights.pairBounded ? BlobFormat.WeightFlags.pairBounded : []).rawValue
-        return LayerParts(record: record, arrays: [(.packedWeights, .int8(weights.packed)), (.bias, .int32(weights.bias)),
+        var flags: BlobFormat.WeightFlags = weights.pairBounded ? .pairBounded : []
+        var packed = ArrayContent.int8(weights.packed)
+        if let groups = weights.groups {
+            flags.insert(.grouped4Bit)
+            record.groupSize = try u32(groups.size, "\(BlobContents.label(index, weights.name)): weight group size")
+            packed = .bytes(GroupedWeights.encode(weights))
+        }
+        record.weightFlags = flags.rawValue
+        return LayerParts(record: record, arrays: [(.packedWeights, packed), (.bias, .int32(weights.bias)),
                                                    (.weightScales, .float(weights.weightScales))])
     }
 

@@ -17,12 +17,18 @@ struct LayerRecord: Equatable {
     var poolWidth: UInt32 = 0
     var inputQuantization = ActivationQuantization(scale: 0, zeroPoint: 0)
     var outputQuantization = ActivationQuantization(scale: 0, zeroPoint: 0)
-    var reserved1: UInt32 = 0
+    /// Input columns per weight group (format version 3, grouped 4-bit layers only; else 0).
+    var groupSize: UInt32 = 0
     var packedWeights = ByteRange.none
     var bias = ByteRange.none
     var weightScales = ByteRange.none
     var multipliers = ByteRange.none
     var shifts = ByteRange.none
+
+    /// The group size of a grouped 4-bit layer, nil for int8 weights.
+    var weightGroupSize: Int? {
+        BlobFormat.WeightFlags(rawValue: weightFlags).contains(.grouped4Bit) ? Int(groupSize) : nil
+    }
 
     init(kind: BlobLayerKind, name: StringRef) {
         self.kind = kind.rawValue
@@ -40,7 +46,7 @@ struct LayerRecord: Equatable {
         poolWidth = reader.u32()
         inputQuantization = ActivationQuantization(scale: reader.f32(), zeroPoint: reader.i32())
         outputQuantization = ActivationQuantization(scale: reader.f32(), zeroPoint: reader.i32())
-        reserved1 = reader.u32()
+        groupSize = reader.u32()
         for array in BlobArray.allCases {
             self[array] = ByteRange(reading: &reader)
         }
@@ -59,7 +65,7 @@ struct LayerRecord: Equatable {
         writer.append(inputQuantization.zeroPoint)
         writer.append(outputQuantization.scale)
         writer.append(outputQuantization.zeroPoint)
-        writer.append(reserved1)
+        writer.append(groupSize)
         for array in BlobArray.allCases {
             self[array].write(to: &writer)
         }
@@ -93,7 +99,7 @@ struct LayerRecord: Equatable {
             quantization.scale.bitPattern == 0 && quantization.zeroPoint == 0
         }
         var fields: [(name: String, isUnusedAndNonZero: Bool)] = [
-            ("reserved", reserved1 != 0),
+            ("groupSize", !BlobFormat.WeightFlags(rawValue: weightFlags).contains(.grouped4Bit) && groupSize != 0),
             ("weightFlags", !kind.hasWeights && weightFlags != 0),
             ("outputs", !kind.hasWeights && outputs != 0),
             ("depth", !kind.hasWeights && depth != 0),

@@ -19,6 +19,8 @@ public struct Kernel: Sendable, Equatable {
     public let weights: UInt32
     let conv3x3: q8_conv3x3_fn?
     let linear: q8_linear_fn?
+    /// The linear kernel for grouped 4-bit weights (`q8_linear4_fn`), nil where the entry has none.
+    let linear4: q8_linear4_fn?
     let conv3x3Wino: q8_conv3x3_wino_fn?
     /// The Winograd variant of `conv3x3Wino` (`[]` for a direct entry).
     public let winograd: Winograd
@@ -35,6 +37,7 @@ public struct Kernel: Sendable, Equatable {
             let entry = list[index]
             return Kernel(name: String(cString: entry.name), isaName: String(cString: entry.isa_name),
                           isa: UInt32(entry.isa), weights: UInt32(entry.weights), conv3x3: entry.conv3x3, linear: entry.linear,
+                          linear4: entry.linear4,
                           conv3x3Wino: entry.conv3x3_wino,
                           winograd: entry.conv3x3_wino == nil ? [] : entry.wino_tile == 4 ? .f4x4 : .f2x2, peak: entry.peak)
         }
@@ -88,6 +91,7 @@ public struct Kernel: Sendable, Equatable {
         switch layer.kind {
         case .convolution(let fits): return conv3x3 != nil || (!winograd.isEmpty && fits.isSuperset(of: winograd))
         case .linear: return linear != nil
+        case .linear4: return linear4 != nil
         }
     }
 
@@ -145,6 +149,8 @@ public struct LayerTraits: Sendable, Equatable {
         /// `winograd`: the Winograd kernels that fit the convolution (`Winograd`).
         case convolution(winograd: Winograd)
         case linear
+        /// A linear layer with grouped 4-bit weights.
+        case linear4
     }
     public var kind: Kind
     /// The blob flags the layer's weights pair-bounded.

@@ -88,10 +88,25 @@ public enum ReferenceExecutor {
         return output
     }
 
-    /// acc[o] = bias[o] + sum_k w[o][k] * a[k].
+    /// acc[o] = bias[o] + sum_k w[o][k] * a[k]; with 4-bit groups (Docs/Numerics.md, "4-bit weights")
+    /// acc[o] = bias[o] + sum_g m[o][g] * sum_{k in group g} q[o][k] * a[k].
     static func linearAccumulators(_ weights: QuantizedWeights, _ input: [UInt8]) -> [Int32] {
         precondition(input.count == weights.depth, "linear \(weights.name): \(input.count) inputs, expected \(weights.depth)")
         let paddedDepth = PackedWeights.roundUp(weights.depth, to: PackedWeights.depthTile)
+        if let groups = weights.groups {
+            let count = groups.count(depth: weights.depth)
+            return (0..<weights.outputs).map { o in
+                var acc = weights.bias[o]
+                for g in 0..<count {
+                    var partial: Int32 = 0
+                    for k in g * groups.size ..< min((g + 1) * groups.size, weights.depth) {
+                        partial &+= Int32(weights.packed[PackedWeights.index(output: o, depth: k, paddedDepth: paddedDepth)]) * Int32(input[k])
+                    }
+                    acc &+= Int32(groups.multipliers[o * count + g]) &* partial
+                }
+                return acc
+            }
+        }
         return (0..<weights.outputs).map { o in
             var acc = weights.bias[o]
             for k in 0..<weights.depth {

@@ -88,7 +88,8 @@ public struct QuantizedWeights: Sendable, Equatable {
     /// Depth: 9 * paddedInputChannels for a convolution; input features for a linear layer
     /// (for the first one: the flattened NHWC map with padded channels, H * W * roundUp(C, 4)).
     public var depth: Int
-    /// `PackedWeights` layout, `PackedWeights.byteCount(outputs:depth:)` bytes, symmetric int8 in [-127, 127].
+    /// `PackedWeights` layout, `PackedWeights.byteCount(outputs:depth:)` bytes, symmetric int8 in
+    /// [-127, 127] (or 4-bit q in [-8, 7] when `groups` is set).
     public var packed: [Int8]
     /// Per output channel: bias at scale inputScale * weightScales[o], with -inputZeroPoint * sum_k w[o][k] folded in.
     public var bias: [Int32]
@@ -99,11 +100,16 @@ public struct QuantizedWeights: Sendable, Equatable {
     /// which the AVX2 vpmaddubsw kernel needs; the quantizer makes it so on request. Not checked
     /// here (it reads every weight): the blob writer refuses a flag the weights do not keep.
     public var pairBounded: Bool
+    /// Grouped 4-bit weights (linear layers, `vgg-quantize --classifier-weights int4`): `packed`
+    /// then holds q in [-8, 7], and w[o][k] = weightScales[o] * m[o][k / size] * q (`WeightGroups`).
+    /// nil: int8 weights.
+    public var groups: WeightGroups?
 
     public init(name: String, outputs: Int, depth: Int, packed: [Int8], bias: [Int32], weightScales: [Float],
-                inputQuantization: ActivationQuantization, pairBounded: Bool = false) {
+                inputQuantization: ActivationQuantization, pairBounded: Bool = false, groups: WeightGroups? = nil) {
         precondition(packed.count == PackedWeights.byteCount(outputs: outputs, depth: depth))
         precondition(bias.count == outputs && weightScales.count == outputs)
+        precondition(groups.map { $0.multipliers.count == outputs * $0.count(depth: depth) && !pairBounded } ?? true)
         self.name = name
         self.outputs = outputs
         self.depth = depth
@@ -112,6 +118,7 @@ public struct QuantizedWeights: Sendable, Equatable {
         self.weightScales = weightScales
         self.inputQuantization = inputQuantization
         self.pairBounded = pairBounded
+        self.groups = groups
     }
 }
 

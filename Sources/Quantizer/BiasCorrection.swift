@@ -85,7 +85,7 @@ public enum BiasCorrection {
             guard let weights = quantized[named.name] else {
                 continue
             }
-            let rows = PackedWeights.unpack(weights.packed, outputs: weights.outputs, depth: weights.depth)
+            let rows = weights.integerRows()
             switch named.layer {
             case .conv(let conv):
                 // rows: [o][tap * paddedC + c] (ModelQuantizer.convolutionWeights)

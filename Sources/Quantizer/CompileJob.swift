@@ -99,6 +99,8 @@ public struct CompileJob {
     /// Equalize consecutive layers' per-channel weight ranges before calibrating
     /// (`CrossLayerEqualization`; measured, off by default: Docs/Accuracy.md).
     public var crossLayerEqualization = false
+    /// The linear layers' weight format (`--classifier-weights`, `--weight-group-size`).
+    public var classifierWeights = ClassifierWeights.int8
 
     /// A job with `vgg-quantize compile`'s defaults for every option not given: ImageNet
     /// preprocessing, `mse`, percentile 99.99, target `generic`, one thread.
@@ -190,14 +192,14 @@ public struct CompileJob {
         let pairBounded = pairBoundedWeights ?? target.pairBoundedWeights
         var model = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name, calibration: "\(description), \(inputs.count) images",
-                                                pairBoundedConvolutions: pairBounded)
+                                                pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights)
         if biasCorrection {
             let corrected = BiasCorrection.corrected(fused, model: model, inputs: inputs, height: size.height, width: size.width,
                                                      threads: threads).network
             model = try ModelQuantizer.quantize(corrected, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name,
                                                 calibration: "\(description), \(inputs.count) images, bias corrected",
-                                                pairBoundedConvolutions: pairBounded)
+                                                pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights)
         }
         return Result(model: model, network: fused, calibrationImageCount: inputs.count, methodDescription: description,
                       pairBoundedWeights: pairBounded)

@@ -30,9 +30,11 @@ public struct ModelQuantizer {
     ///   - labels: class names, one per class.
     ///   - pairBoundedConvolutions: quantize every convolution's weights pair-bounded
     ///     (`WeightQuantization`), so the AVX2 vpmaddubsw kernel runs them (Docs/Numerics.md).
+    ///   - classifierWeights: the linear layers' weight format (`GroupedWeightQuantization` for int4).
     public static func quantize(_ network: VGGNetwork, preprocessing: Preprocessing, clips: [String: Float],
                                 labels: [String], target: String, calibration: String,
-                                pairBoundedConvolutions: Bool = false) throws -> QuantizedModel {
+                                pairBoundedConvolutions: Bool = false,
+                                classifierWeights: ClassifierWeights = .int8) throws -> QuantizedModel {
         let inputQuantization = inputRange(preprocessing)
         var quantization = inputQuantization
         var layers: [QuantizedLayer] = []
@@ -66,7 +68,7 @@ public struct ModelQuantizer {
                     : linear.weight
                 let depth = rows.count / linear.outFeatures
                 let weights = try quantizedWeights(name: named.name, rows: rows, bias: linear.bias, outputs: linear.outFeatures,
-                                                   depth: depth, input: quantization)
+                                                   depth: depth, input: quantization, format: classifierWeights)
                 if linear.fusedReLU {
                     let output = try outputQuantization(named, clips: clips)
                     layers.append(.linear(QuantizedLinear(weights: weights, output: .activation(
@@ -138,22 +140,41 @@ public struct ModelQuantizer {
     /// Per-channel int8 weights, packed; int32 bias at scale s_in * s_w[o] with the input zero
     /// point folded in: bias_q[o] = round(b[o] / (s_in * s_w[o])) - zeroPoint_in * sum_k q[o][k].
     /// The bias is saturated so that |bias_q| + depth * 127 * 255 < 2^31 (no accumulator overflow).
+    ///
+    /// `format` `.int4`: grouped 4-bit weights (`GroupedWeightQuantization`); the integer weight
+    /// is then q * m, whose sum is folded, and the budget is depth * 128 * 255.
     static func quantizedWeights(name: String, rows: [Float], bias: [Float], outputs: Int, depth: Int,
-                                 input: ActivationQuantization, pairBounded: Bool = false) throws -> QuantizedWeights {
-        let bound = productBound(depth: depth)
+                                 input: ActivationQuantization, pairBounded: Bool = false,
+                                 format: ClassifierWeights = .int8) throws -> QuantizedWeights {
+        var bound = productBound(depth: depth)
+        let values: [Int8], scales: [Float], groups: WeightGroups?
+        switch format {
+        case .int8:
+            let quantized = WeightQuantization(rows: rows, outputs: outputs, depth: depth, pairBounded: pairBounded)
+            (values, scales, groups) = (quantized.values, quantized.scales, nil)
+        case .int4(let groupSize):
+            let quantized = GroupedWeightQuantization(rows: rows, outputs: outputs, depth: depth, groupSize: groupSize)
+            (values, scales, groups) = (quantized.values, quantized.scales, quantized.groups)
+            bound = Int64(depth) * Int64(GroupedWeights.largestProduct) * 255
+        }
         guard bound < Int64(Int32.max) else { throw QuantizerError.depthTooLarge(name, depth) }
-        let quantized = WeightQuantization(rows: rows, outputs: outputs, depth: depth, pairBounded: pairBounded)
         let biasLimit = Int64(Int32.max) - bound
         let zeroPoint = Int64(input.zeroPoint)
+        let groupCount = groups?.count(depth: depth) ?? 0
         let biases: [Int32] = (0..<outputs).map { o in
-            let real = (Double(bias[o]) / (Double(input.scale) * Double(quantized.scales[o]))).rounded()
-            let weightSum = quantized.values[o * depth ..< (o + 1) * depth].reduce(Int64(0)) { $0 + Int64($1) }
+            let real = (Double(bias[o]) / (Double(input.scale) * Double(scales[o]))).rounded()
+            var weightSum: Int64 = 0
+            for k in 0..<depth {
+                let m = groups.map { Int64($0.multipliers[o * groupCount + k / $0.size]) } ?? 1
+                weightSum += Int64(values[o * depth + k]) * m
+            }
             let folded = Int64(max(min(real, 4e18), -4e18)) - zeroPoint * weightSum
             return Int32(min(max(folded, -biasLimit), biasLimit))
         }
         return QuantizedWeights(name: name, outputs: outputs, depth: depth,
-                                packed: PackedWeights.pack(quantized.values, outputs: outputs, depth: depth),
-                                bias: biases, weightScales: quantized.scales, inputQuantization: input, pairBounded: pairBounded)
+                                packed: PackedWeights.pack(values, outputs: outputs, depth: depth),
+                                bias: biases, weightScales: scales, inputQuantization: input, pairBounded: pairBounded,
+                                groups: groups)
     }
 
     /// r[o] = s_in * s_w[o] / s_out as multiplier and shift. When a channel's ratio reaches 1/2

@@ -45,6 +45,16 @@ struct Compile: ParsableCommand {
         "Lower each layer's bias by the mean output shift its int8 weights cause on the calibration images (Docs/Accuracy.md)."))
     var biasCorrection = true
 
+    @Option(name: .customLong("classifier-weights"), help: ArgumentHelp(
+        "Weight format of the linear layers: int8, or int4 (4-bit weights with one scale per group of input columns: a vgg16 blob about half the size; Docs/Accuracy.md).",
+        valueName: "int8|int4"))
+    var classifierWeights = ClassifierWeightsOption.int8
+
+    @Option(name: .customLong("weight-group-size"), help: ArgumentHelp(
+        "Input columns per 4-bit weight group, with --classifier-weights int4: \(ClassifierWeights.offeredGroupSizes.map(String.init).joined(separator: ", ")).",
+        valueName: "n"))
+    var weightGroupSize: Int?
+
     @Flag(name: .customLong("cross-layer-equalization"), help: ArgumentHelp("(measurement only) equalize weight ranges across layers", visibility: .hidden))
     var crossLayerEqualization = false
 
@@ -61,6 +71,12 @@ struct Compile: ParsableCommand {
         if let threads { try CommandError.checkThreads(threads) }
         if let problem = CalibrationMethod.percentileProblem(percentile, name: "--percentile") { throw CommandError(problem) }
         if let calibrationCount, calibrationCount < 1 { throw CommandError("--calibration-count must be at least 1, got \(calibrationCount)") }
+        if let weightGroupSize {
+            guard classifierWeights == .int4 else { throw CommandError("--weight-group-size needs --classifier-weights int4") }
+            guard ClassifierWeights.offeredGroupSizes.contains(weightGroupSize) else {
+                throw CommandError("--weight-group-size must be one of \(ClassifierWeights.offeredGroupSizes.map(String.init).joined(separator: ", ")), got \(weightGroupSize)")
+            }
+        }
     }
 
     func run() throws {
@@ -79,6 +95,8 @@ struct Compile: ParsableCommand {
                              labelsPath: labels, threads: threadCount)
         job.biasCorrection = biasCorrection
         job.crossLayerEqualization = crossLayerEqualization
+        job.classifierWeights = classifierWeights == .int4
+            ? .int4(groupSize: weightGroupSize ?? ClassifierWeights.defaultGroupSize) : .int8
         var progress: ProgressLine?
         let result = try job.run(writingTo: outputURL) { event in
             switch event {
@@ -104,3 +122,8 @@ struct Compile: ParsableCommand {
 }
 
 extension CalibrationMethod: ExpressibleByArgument {}
+
+/// `--classifier-weights`.
+enum ClassifierWeightsOption: String, ExpressibleByArgument, CaseIterable {
+    case int8, int4
+}

@@ -18,7 +18,7 @@ enum BlobBytes {
     enum Field: Int {
         case kind = 0, weightFlags = 4, nameOffset = 8, nameByteCount = 12, outputs = 16, depth = 20, inputChannels = 24
         case poolHeight = 28, poolWidth = 32, inputScale = 36, inputZeroPoint = 40, outputScale = 44
-        case outputZeroPoint = 48, reserved1 = 52, packedWeights = 56, bias = 72, weightScales = 88
+        case outputZeroPoint = 48, groupSize = 52, packedWeights = 56, bias = 72, weightScales = 88
         case multipliers = 104, shifts = 120
     }
 

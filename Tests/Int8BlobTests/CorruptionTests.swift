@@ -64,10 +64,10 @@ import Testing
 
     @Test func newerAndInvalidVersions() {
         var bytes = Self.golden
-        BlobBytes.set(&bytes, u32: 3, at: 12)
-        #expect(BlobBytes.problem(bytes) == "blob format version 3 is newer than this reader (2)")
+        BlobBytes.set(&bytes, u32: 4, at: 12)
+        #expect(BlobBytes.problem(bytes) == "blob format version 4 is newer than this reader (3)")
         BlobBytes.set(&bytes, u32: 0, at: 12)
-        #expect(BlobBytes.problem(bytes) == "blob format version 0 does not exist (this reader reads 1...2)")
+        #expect(BlobBytes.problem(bytes) == "blob format version 0 does not exist (this reader reads 1...3)")
     }
 
     @Test func bigEndianMarker() {

@@ -102,8 +102,8 @@ import Testing
         #expect(Self.problem { Self.setLayer(&$0, 1, .kind, u32: 9) } == "layer 1 \"features.2\": unknown layer kind 9")
         #expect(Self.problem { Self.setLayer(&$0, 1, .outputs, u32: 7) }
             == "layer 1 \"features.2\": non-zero fields that a maxpool layer does not use: outputs")
-        #expect(Self.problem { Self.setLayer(&$0, 0, .reserved1, u32: 1) }
-            == "layer 0 \"features.0\": non-zero fields that a conv layer does not use: reserved")
+        #expect(Self.problem { Self.setLayer(&$0, 0, .groupSize, u32: 1) }
+            == "layer 0 \"features.0\": non-zero fields that a conv layer does not use: groupSize")
         #expect(Self.problem { Self.setLayer(&$0, 5, .multipliers, u64: 64) }
             == "layer 5 \"classifier.3\": non-zero fields that a logits layer does not use: multipliers")
         // A hidden linear layer relabelled as logits keeps its multipliers and shifts.

@@ -48,9 +48,9 @@ import TestSupport
         #expect(Self.problem { Self.setFlags(&$0, layer: 1, 1) }
             == "layer 1 \"features.2\": non-zero fields that a maxpool layer does not use: weightFlags")
         #expect(Self.problem { Self.setFlags(&$0, layer: 4, 6) }
-            == "layer 4 \"classifier.0\": unknown weight flags 0x6 (this reader knows 0x1)")
+            == "layer 4 \"classifier.0\": unknown weight flags 0x6 (this reader knows 0x3)")
         #expect(Self.problem { BlobBytes.set(&$0, u32: 1, at: 12) }
-            == "layer 0 \"features.0\": weight flags 0x1 in a format version 1 blob (flags need version 2)")
+            == "layer 0 \"features.0\": weight flags 0x1 in a format version 1 blob (they need version 2)")
         #expect(Self.problem { Self.setFlags(&$0, layer: 0, 0); Self.setFlags(&$0, layer: 2, 0) }
             == "format version 2 blob without weight flags (such a model is written as version 1)")
     }

@@ -15,13 +15,16 @@ import TestSupport
     @Test func encodesTheGridForTheARMDriver() throws {
         let convolutions = KernelGrid.convolutions(seed: Self.seed)
         let linears = KernelGrid.linears(seed: Self.seed)
+        let grouped = KernelGrid.groupedLinears(seed: Self.seed)
         var file = KernelCaseFile()
         for c in convolutions { file.append(c) }
         for c in linears { file.append(c) }
-        file.finish(count: convolutions.count + linears.count)
+        for c in grouped { file.appendGrouped(c) }
+        let count = convolutions.count + linears.count + grouped.count
+        file.finish(count: count)
         if let path = ProcessInfo.processInfo.environment["VGG_KERNEL_CASES"] {
             try Data(file.bytes).write(to: URL(fileURLWithPath: path))
-            print("wrote \(convolutions.count + linears.count) kernel cases (seed \(Self.seed)) to \(path)")
+            print("wrote \(count) kernel cases (seed \(Self.seed)) to \(path)")
             // The whole-network Winograd check on emulated ARM (Scripts/test-aarch64-e2e.sh): a blob
             // with an F(4x4) and an F(2x2) layer (NetworkTests.winogradModel), next to the cases.
             let blob = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("winograd.vq8")
@@ -33,7 +36,7 @@ import TestSupport
         var reader = ByteReader(bytes: file.bytes)
         #expect(reader.take(4) == Array("Q8KC".utf8))
         #expect(reader.u32() == 1)
-        #expect(Int(reader.u32()) == convolutions.count + linears.count)
+        #expect(Int(reader.u32()) == count)
         for c in convolutions {
             #expect(reader.u32() == 0)
             let header = (0..<6).map { _ in reader.i32() }
@@ -50,6 +53,14 @@ import TestSupport
             _ = reader.take(PackedWeights.roundUp(c.weights.depth, to: 4) + c.weights.packed.count + 4 * PackedWeights.roundUp(c.weights.outputs, to: 16))
             let expected = (0..<c.weights.outputs).map { _ in reader.i32() }
             #expect(expected == KernelRunner.linear(scalar, c, split: []), "\(c)")
+        }
+        for c in grouped {
+            #expect(reader.u32() == 2)
+            #expect([reader.i32(), reader.i32(), reader.i32()] == [c.weights.depth, c.weights.outputs, c.weights.groups!.size].map(Int32.init))
+            _ = reader.take(PackedWeights.roundUp(c.weights.depth, to: 8) + GroupedWeights.encode(c.weights).count
+                            + 4 * PackedWeights.roundUp(c.weights.outputs, to: 16))
+            let expected = (0..<c.weights.outputs).map { _ in reader.i32() }
+            #expect(expected == KernelRunner.linear4(scalar, c, split: []), "\(c)")
         }
         #expect(reader.offset == file.bytes.count)
     }
@@ -89,6 +100,19 @@ struct KernelCaseFile {
         i32(Int32(c.weights.outputs))
         bytes += c.input + [UInt8](repeating: 0, count: PackedWeights.roundUp(c.weights.depth, to: 4) - c.weights.depth)
         bytes += c.weights.packed.map { UInt8(bitPattern: $0) }
+        padded16(c.weights.bias)
+        for value in c.expected { i32(value) }
+    }
+
+    /// Kind 2, a grouped 4-bit linear case: depth, outputs, group size, the input padded to 8,
+    /// the nibbles and multipliers (`GroupedWeights.encode`), the bias padded to 16, the expected sums.
+    mutating func appendGrouped(_ c: LinearCase) {
+        u32(2)
+        i32(Int32(c.weights.depth))
+        i32(Int32(c.weights.outputs))
+        i32(Int32(c.weights.groups!.size))
+        bytes += c.input + [UInt8](repeating: 0x5A, count: PackedWeights.roundUp(c.weights.depth, to: 8) - c.weights.depth)
+        bytes += GroupedWeights.encode(c.weights)
         padded16(c.weights.bias)
         for value in c.expected { i32(value) }
     }

@@ -99,6 +99,44 @@ enum KernelGrid {
         return cases
     }
 
+    /// `|bias| <= 2^31 - 1 - K * 128 * 255` for grouped 4-bit weights (|q * m| <= 128).
+    static func groupedBiasBound(depth: Int) -> Int32 { Int32(Int(Int32.max) - depth * 128 * 255) }
+
+    /// Grouped 4-bit linear cases (the linear4 kernels): the 8-k step and 16-output block edges,
+    /// every offered group size and 8, short last groups, fc6's depth, and the extremes
+    /// |q * m| = 128 with activations 255 and the bias at the bound.
+    static func groupedLinears(seed: UInt64) -> [LinearCase] {
+        var generator = SplitMix64(seed: seed)
+        var cases: [LinearCase] = []
+        let shapes = [(1, 1, 8), (7, 5, 8), (8, 16, 8), (9, 17, 16), (17, 3, 8), (64, 33, 32), (100, 20, 64), (255, 31, 128),
+                      (512, 48, 64), (1000, 17, 256), (4096, 40, 128), (25088, 20, 128), (25088, 17, 64), (300, 16, 32)]
+        for (depth, outputs, groupSize) in shapes {
+            let groupCount = (depth + groupSize - 1) / groupSize
+            let q = (0 ..< outputs * depth).map { _ in Int8(Int(generator.next() % 16) - 8) }
+            let m = (0 ..< outputs * groupCount).map { _ in Int8(Int(generator.next() % 33) - 16) }
+            let bias = (0 ..< outputs).map { _ in Int32(truncatingIfNeeded: Int(generator.next() % 2_000_001) - 1_000_000) }
+            let input = (0 ..< depth).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            cases.append(LinearCase(label: "random groups of \(groupSize)", input: input,
+                                    weights: grouped(q, m, groupSize: groupSize, outputs: outputs, depth: depth, bias: bias)))
+        }
+        for (value, multiplier, biasSign) in [(Int8(-8), Int8(-16), Int32(1)), (-8, 16, -1), (7, 16, 1), (7, -16, -1)] {
+            let (depth, outputs, groupSize) = (25088, 16, 128)
+            let groupCount = depth / groupSize
+            cases.append(LinearCase(
+                label: "extreme q=\(value) m=\(multiplier)", input: Array(repeating: 255, count: depth),
+                weights: grouped(Array(repeating: value, count: outputs * depth), Array(repeating: multiplier, count: outputs * groupCount),
+                                 groupSize: groupSize, outputs: outputs, depth: depth,
+                                 bias: Array(repeating: biasSign * groupedBiasBound(depth: depth), count: outputs))))
+        }
+        return cases
+    }
+
+    static func grouped(_ q: [Int8], _ m: [Int8], groupSize: Int, outputs: Int, depth: Int, bias: [Int32]) -> QuantizedWeights {
+        QuantizedWeights(name: "grouped", outputs: outputs, depth: depth, packed: PackedWeights.pack(q, outputs: outputs, depth: depth),
+                         bias: bias, weightScales: Array(repeating: 0.01, count: outputs),
+                         inputQuantization: .init(scale: 0.05, zeroPoint: 0), groups: WeightGroups(size: groupSize, multipliers: m))
+    }
+
     /// Random weights, bias and activations; requantization scaled to the typical accumulator so
     /// outputs spread over [0, 255], with a few channels at the shift range's ends.
     static func random(_ label: String, _ h: Int, _ w: Int, cin: Int, outputs: Int, extraChannels: Int = 0,

@@ -20,6 +20,7 @@ import TestSupport
     static let tested = (try? allowed()) ?? []
     static let directKernels = tested.filter { $0.conv3x3 != nil }
     static let linearKernels = tested.filter { $0.linear != nil }
+    static let linear4Kernels = tested.filter { $0.linear4 != nil }
     static let winogradKernels = tested.filter { !$0.winograd.isEmpty }
     static let winograd4x4Kernels = tested.filter { $0.winograd == .f4x4 }
     static let pairKernels = tested.filter { $0.needsPairBoundedWeights && $0.conv3x3 != nil }
@@ -271,6 +272,30 @@ import TestSupport
         }
     }
 
+    static let groupedCases: [(LinearCase, expected: [Int32])] = {
+        KernelGrid.groupedLinears(seed: testSeed("linear4KernelMatchesTheReference")).map { ($0, $0.expected) }
+    }()
+
+    @Test(arguments: linear4Kernels)
+    func linear4KernelMatchesTheReference(_ kernel: Kernel) throws {
+        #expect(!Self.groupedCases.isEmpty)
+        for (testCase, expected) in Self.groupedCases {
+            for split in outputSplits(testCase.weights.outputs) {
+                let got = KernelRunner.linear4(kernel, testCase, split: split)
+                let wrong = expected.indices.filter { got[$0] != expected[$0] }
+                let detail = "outputs \(wrong.prefix(5)) got \(wrong.prefix(5).map { got[$0] }), expected \(wrong.prefix(5).map { expected[$0] })"
+                #expect(wrong.isEmpty, "\(kernel.name), \(testCase), split at \(split): \(detail)")
+            }
+        }
+    }
+
+    /// Every complete entry has a linear4 kernel, so a grouped layer runs wherever an int8 one does.
+    @Test func everyCompleteKernelHasALinear4Kernel() {
+        #expect(Kernel.all.filter(\.isComplete).allSatisfy { $0.linear4 != nil })
+        #expect(Kernel.choose(from: Kernel.runnable, for: LayerTraits(.linear4, pairBounded: false))?.linear4 != nil)
+        #expect(Kernel.all.filter { !$0.winograd.isEmpty }.allSatisfy { $0.linear4 == nil })
+    }
+
     /// Row ranges a multi-threaded run could hand out: whole, and cut after the first row and in the middle.
     func rowSplits(_ height: Int) -> [[Int]] {
         height < 3 ? [[]] : [[], [1], [height / 2, height / 2 + 1]]
@@ -377,6 +402,37 @@ enum KernelRunner {
                                                       outputs: Int32(weights.outputs), accumulators: out.baseAddress)
                         for piece in 0..<bounds.count - 1 {
                             kernel.linear!(&params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
+                        }
+                    }
+                }
+            }
+        }
+        return accumulators
+    }
+}
+
+extension KernelRunner {
+    /// A linear4 kernel on a grouped case: the blob's nibble layout, the input padded to 8
+    /// (junk there: its weights are zero), accumulators prefilled with a marker.
+    static func linear4(_ kernel: Kernel, _ testCase: LinearCase, split: [Int]) -> [Int32] {
+        let weights = testCase.weights
+        let groups = weights.groups!
+        let encoded = GroupedWeights.encode(weights)
+        let nibbleBytes = GroupedWeights.nibbleByteCount(outputs: weights.outputs, depth: weights.depth)
+        let input = testCase.input + [UInt8](repeating: 0xA5, count: PackedWeights.roundUp(weights.depth, to: 8) - weights.depth)
+        let bias = weights.bias + [Int32](repeating: 0, count: PackedWeights.roundUp(weights.outputs, to: 16) - weights.outputs)
+        var accumulators = [Int32](repeating: Int32.min, count: weights.outputs)
+        let bounds = [0] + split + [weights.outputs]
+        input.withUnsafeBufferPointer { input in
+            encoded.withUnsafeBufferPointer { encoded in
+                bias.withUnsafeBufferPointer { bias in
+                    accumulators.withUnsafeMutableBufferPointer { out in
+                        let multipliers = UnsafeRawPointer(encoded.baseAddress! + nibbleBytes).assumingMemoryBound(to: Int8.self)
+                        var params = q8_linear4_params(input: input.baseAddress, depth: Int32(weights.depth), weights: encoded.baseAddress,
+                                                       group_multipliers: multipliers, group_size: Int32(groups.size),
+                                                       bias: bias.baseAddress, outputs: Int32(weights.outputs), accumulators: out.baseAddress)
+                        for piece in 0..<bounds.count - 1 {
+                            kernel.linear4!(&params, Int32(bounds[piece]), Int32(bounds[piece + 1]))
                         }
                     }
                 }

@@ -36,3 +36,35 @@ func packThenUnpackIsTheIdentity(outputs: Int, depth: Int) {
     let third: [Int8] = [16, 36, 56, 76, 17, 37, 57, 77, 0, 0, 0, 0]
     #expect(Array(packed[128..<140]) == third)
 }
+
+/// Grouped 4-bit weights: encode then decode is the identity, and the nibble layout is the int8
+/// layout's: the low nibbles of 64-byte step s are 4-k group 2s, the high nibbles group 2s + 1.
+@Test(arguments: [(1, 1, 8), (5, 9, 8), (16, 16, 16), (17, 33, 32), (33, 100, 64), (3, 300, 128)])
+func groupedEncodeThenDecodeIsTheIdentity(outputs: Int, depth: Int, groupSize: Int) {
+    var generator = SplitMix64(seed: UInt64(outputs * 1000 + depth))
+    let groupCount = (depth + groupSize - 1) / groupSize
+    let q = (0 ..< outputs * depth).map { _ in Int8(Int(generator.next() % 16) - 8) }
+    let m = (0 ..< outputs * groupCount).map { _ in Int8(Int(generator.next() % 33) - 16) }
+    let packed = PackedWeights.pack(q, outputs: outputs, depth: depth)
+    let weights = QuantizedWeights(name: "g", outputs: outputs, depth: depth, packed: packed, bias: Array(repeating: 0, count: outputs),
+                                   weightScales: Array(repeating: 1, count: outputs), inputQuantization: .init(scale: 1, zeroPoint: 0),
+                                   groups: WeightGroups(size: groupSize, multipliers: m))
+    let bytes = GroupedWeights.encode(weights)
+    #expect(bytes.count == GroupedWeights.byteCount(outputs: outputs, depth: depth, groupSize: groupSize))
+    let decoded = GroupedWeights.decode(bytes, outputs: outputs, depth: depth, groupSize: groupSize)
+    #expect(decoded.packed == packed && decoded.groups == weights.groups)
+    // The nibbles against the int8 layout of the same q (depth padded to 8 with zeros).
+    let padded8 = PackedWeights.roundUp(depth, to: 8)
+    let wide = PackedWeights.pack((0 ..< outputs * padded8).map { i in i % padded8 < depth ? q[i / padded8 * depth + i % padded8] : 0 },
+                                  outputs: outputs, depth: padded8)
+    let steps = padded8 / 8
+    for i in 0 ..< GroupedWeights.nibbleByteCount(outputs: outputs, depth: depth) {
+        let (block, step, lane) = (i / (steps * 64), i / 64 % steps, i % 64)
+        #expect(GroupedWeights.value(bytes[i]) == wide[(block * steps * 2 + 2 * step) * 64 + lane])
+        #expect(GroupedWeights.value(bytes[i] >> 4) == wide[(block * steps * 2 + 2 * step + 1) * 64 + lane])
+    }
+    // integerWeight is q * m.
+    let paddedDepth = PackedWeights.roundUp(depth, to: 4)
+    let o = outputs - 1, k = depth - 1
+    #expect(weights.integerWeight(output: o, depth: k, paddedDepth: paddedDepth) == Int32(q[o * depth + k]) * Int32(m[o * groupCount + k / groupSize]))
+}

@@ -8,9 +8,9 @@
 #include "kernels_internal.h"
 
 static const q8_kernel kernels[] = {
-    {"avx512vnni", "AVX-512 VNNI (SIMDe)", Q8_ISA_AVX512VNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x8c4__avx512vnni, q8_linear_16x1c4__avx512vnni, NULL, 0},
-    {"avxvnni", "AVX-VNNI (SIMDe)", Q8_ISA_AVXVNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x6c4__avxvnni, q8_linear_16x1c4__avxvnni, NULL, 0},
-    {"scalar", "portable C", Q8_ISA_SCALAR, Q8_WEIGHTS_ANY, q8_conv3x3_16x1c4__scalar, q8_linear_16x1c4__scalar, NULL, 0},
+    {"avx512vnni", "AVX-512 VNNI (SIMDe)", Q8_ISA_AVX512VNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x8c4__avx512vnni, q8_linear_16x1c4__avx512vnni, NULL, 0, NULL, NULL},
+    {"avxvnni", "AVX-VNNI (SIMDe)", Q8_ISA_AVXVNNI, Q8_WEIGHTS_ANY, q8_conv3x3_16x6c4__avxvnni, q8_linear_16x1c4__avxvnni, NULL, 0, NULL, NULL},
+    {"scalar", "portable C", Q8_ISA_SCALAR, Q8_WEIGHTS_ANY, q8_conv3x3_16x1c4__scalar, q8_linear_16x1c4__scalar, NULL, 0, NULL, q8_linear4_16x1c8__scalar},
 };
 
 const q8_kernel *q8_kernel_list(int *count) {

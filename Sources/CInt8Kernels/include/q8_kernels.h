@@ -5,11 +5,12 @@
  * Names are datasheets: q8_<op>_<tile>__<isa>, one kernel per file of the same name, and every
  * kernel is listed once in q8_kernel_list (kernel_list.c), which drives dispatch, tests and
  * benchmarks (under the list's short names: "avx2pairs", "neondot", ...).
- *   <op>    conv3x3 (stride 1, padding 1) or linear; Winograd kernels add their output tile,
- *           conv3x3_wino2x2 / conv3x3_wino4x4.
+ *   <op>    conv3x3 (stride 1, padding 1), linear, or linear4 (4-bit grouped weights); Winograd
+ *           kernels add their output tile, conv3x3_wino2x2 / conv3x3_wino4x4.
  *   <tile>  the register tile: <channels>x<pixels>c<k>, output channels x output pixels (input
  *           vectors for linear; Winograd tiles for the Winograd GEMM) computed together, with
- *           k consumed in groups of <k> (c4: the packed layout's 4-k groups; c2: int16 pairs).
+ *           k consumed in groups of <k> (c4: the packed layout's 4-k groups; c2: int16 pairs;
+ *           c8: linear4's 64-byte steps of 8 k, two 4-k groups in the two nibbles).
  *           A kernel with two tiles names both (q8_conv3x3_8x6c4_16x3c4__avx2: 8x6 for
  *           cin > 64, 16x3 for cin <= 64). Leftover pixels use smaller tiles of the same shape.
  *   <isa>   scalar, avx2, avx2pairs (AVX2 on pair-bounded weights), avxvnni, avx512vnni, amx, neon,
@@ -74,6 +75,32 @@ typedef struct q8_linear_params {
 } q8_linear_params;
 
 typedef void (*q8_linear_fn)(const q8_linear_params *params, int output_begin, int output_end);
+
+/*
+ * Fully connected layer with 4-bit weights in groups (Docs/Numerics.md, "4-bit weights"): for
+ * o in [output_begin, output_end),
+ *     acc[o] = bias[o] + sum_g m[o][g] * sum_{k in group g} q[o][k] * input[k],
+ * q in [-8, 7], group g = k / group_size, m in [-16, 16]. |q * m| <= 128, so the int32
+ * accumulators are exact while |bias| + depth * 128 * 255 < 2^31 (the blob reader's bound).
+ * weights: the nibbles, [ceil(outputs/16)][ceil(depth/8)][16][4] bytes: byte (step s, output
+ * o, j) holds q[o][8s + j] in its low nibble and q[o][8s + 4 + j] in its high nibble (two's
+ * complement), so the low nibbles of a 64-byte step are the int8 layout's 4-k group 2s and the
+ * high nibbles its group 2s + 1. Padding (k >= depth, o >= outputs) is zero.
+ * group_multipliers: [ceil(outputs/16)][ceil(depth/group_size)][16] int8, zero for o >= outputs.
+ * group_size: a multiple of 8. The input must be readable up to roundUp(depth, 8) bytes.
+ */
+typedef struct q8_linear4_params {
+    const uint8_t *input;
+    int depth;
+    const uint8_t *weights;
+    const int8_t *group_multipliers;
+    int group_size;
+    const int32_t *bias;
+    int outputs;
+    int32_t *accumulators;
+} q8_linear4_params;
+
+typedef void (*q8_linear4_fn)(const q8_linear4_params *params, int output_begin, int output_end);
 
 /*
  * 3x3 convolution by Winograd F(2x2, 3x3) or F(4x4, 3x3), exact (Docs/Numerics.md): the same
@@ -157,6 +184,8 @@ typedef struct q8_kernel {
     int wino_tile;
     /* The family's peak loop (NULL for scalar). */
     q8_peak_fn peak;
+    /* The linear kernel for 4-bit grouped weights (NULL where the entry has none). */
+    q8_linear4_fn linear4;
 } q8_kernel;
 
 /* All kernels compiled for this architecture, best first; `count` receives the length. */

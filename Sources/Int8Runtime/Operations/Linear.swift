@@ -10,7 +10,7 @@ struct Linear: Operation, OperationPlanner {
     let input: MapLayout
     let output: MapLayout
     let kernel: Kernel?
-    let function: q8_linear_fn
+    let function: Function
     let layer: BlobLayer
     let isLogits: Bool
 
@@ -24,10 +24,18 @@ struct Linear: Operation, OperationPlanner {
         if isLogits && !request.isLast {
             throw RuntimeError("\(request.place): a logits layer before the end of the network")
         }
-        let kernel = try request.chooseKernel(LayerTraits(.linear, pairBounded: layer.pairBounded))
+        let grouped = layer.groupSize != nil
+        let kernel = try request.chooseKernel(LayerTraits(grouped ? .linear4 : .linear, pairBounded: layer.pairBounded))
         let output = MapLayout(height: 1, width: 1, channels: layer.outputs,
                                zeroPoint: UInt8(clamping: layer.outputQuantization?.zeroPoint ?? 0), border: request.outputBorder)
-        return Linear(input: input, output: output, kernel: kernel, function: kernel.linear!, layer: layer, isLogits: isLogits)
+        let function: Function = grouped ? .grouped(kernel.linear4!) : .int8(kernel.linear!)
+        return Linear(input: input, output: output, kernel: kernel, function: function, layer: layer, isLogits: isLogits)
+    }
+
+    /// The kernel function: int8 weights, or grouped 4-bit ones (`BlobLayer.groupSize`).
+    enum Function {
+        case int8(q8_linear_fn)
+        case grouped(q8_linear4_fn)
     }
 
     var macs: Int { layer.outputs * layer.depth }
@@ -36,13 +44,26 @@ struct Linear: Operation, OperationPlanner {
 
     func run(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, in workspace: Workspace) {
         let outputs = layer.outputs
-        let params = q8_linear_params(
-            input: UnsafePointer(source.assumingMemoryBound(to: UInt8.self) + input.origin), depth: Int32(layer.depth),
-            weights: layer.packedWeights.baseAddress, bias: layer.bias.baseAddress, outputs: Int32(outputs),
-            accumulators: workspace.accumulators)
-        workspace.parallel(count: (outputs + 15) / 16) { _, blocks in
-            let (begin, end) = (blocks.lowerBound * 16, min(blocks.upperBound * 16, outputs))
-            withUnsafePointer(to: params) { function($0, Int32(begin), Int32(end)) }
+        let inputBytes = UnsafePointer(source.assumingMemoryBound(to: UInt8.self) + input.origin)
+        switch function {
+        case .int8(let function):
+            let params = q8_linear_params(
+                input: inputBytes, depth: Int32(layer.depth), weights: layer.packedWeights.baseAddress, bias: layer.bias.baseAddress,
+                outputs: Int32(outputs), accumulators: workspace.accumulators)
+            workspace.parallel(count: (outputs + 15) / 16) { _, blocks in
+                let (begin, end) = (blocks.lowerBound * 16, min(blocks.upperBound * 16, outputs))
+                withUnsafePointer(to: params) { function($0, Int32(begin), Int32(end)) }
+            }
+        case .grouped(let function):
+            let params = q8_linear4_params(
+                input: inputBytes, depth: Int32(layer.depth),
+                weights: UnsafeRawPointer(layer.packedWeights.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                group_multipliers: layer.groupMultipliers.baseAddress, group_size: Int32(layer.groupSize!),
+                bias: layer.bias.baseAddress, outputs: Int32(outputs), accumulators: workspace.accumulators)
+            workspace.parallel(count: (outputs + 15) / 16) { _, blocks in
+                let (begin, end) = (blocks.lowerBound * 16, min(blocks.upperBound * 16, outputs))
+                withUnsafePointer(to: params) { function($0, Int32(begin), Int32(end)) }
+            }
         }
         guard !isLogits else { return }
         let outputOrigin = destination.assumingMemoryBound(to: UInt8.self) + output.origin

@@ -1,0 +1,109 @@
+import Dispatch
+import QuantCore
+
+/// The weight format of the linear layers (`vgg-quantize --classifier-weights`).
+public enum ClassifierWeights: Sendable, Equatable, CustomStringConvertible {
+    /// Per-output-channel int8, like the convolutions.
+    case int8
+    /// Grouped 4-bit weights (`GroupedWeightQuantization`, Docs/Numerics.md, "4-bit weights").
+    case int4(groupSize: Int)
+
+    /// The group size `--weight-group-size` defaults to (Docs/Accuracy.md, "4-bit classifier weights").
+    public static let defaultGroupSize = 128
+    /// The group sizes `--weight-group-size` offers (the format takes any multiple of 8).
+    public static let offeredGroupSizes = GroupedWeights.offeredGroupSizes
+
+    public var description: String {
+        switch self {
+        case .int8: "int8"
+        case .int4(let groupSize): "int4 in groups of \(groupSize)"
+        }
+    }
+}
+
+/// Symmetric 4-bit quantization of a row-major [outputs, depth] matrix in groups of `groupSize`
+/// input columns (Docs/Numerics.md, "4-bit weights"): w[o][k] ≈ s[o] * m[o][g] * q[o][k] with
+/// q in [-8, 7] and m in [-16, 16], all integers, so the runtime's arithmetic stays integer and
+/// exact and requantization is the int8 rule with per-channel scale s[o].
+///
+/// s[o] = max_k |w[o][k]| / 128, so the row's largest weight is reachable as 8 * 16 * s. Each
+/// group then takes the multiplier that gives it the least squared error, q = round(w / (s * m))
+/// clamped to [-8, 7], over the candidates near its own range (|m| from two below
+/// max|w_g| / (8 s) up to one above max|w_g| / (7 s), both signs: the sign decides whether the
+/// group's largest weight meets -8 or +7). A row of zeros gets s = 1, m = 1, q = 0.
+///
+/// Example: group [0.5, -1.0, 0.25, 0] in a row whose largest weight is 2: s = 2 / 128; for
+/// m = 8, s * m = 0.125 and q = [4, -8, 2, 0] reproduces the group exactly.
+public struct GroupedWeightQuantization: Sendable {
+    /// q values, row-major [outputs][depth], each in [-8, 7].
+    public let values: [Int8]
+    public let scales: [Float]
+    public let groups: WeightGroups
+
+    public init(rows: [Float], outputs: Int, depth: Int, groupSize: Int) {
+        precondition(rows.count == outputs * depth && GroupedWeights.isValidGroupSize(groupSize))
+        let groupCount = (depth + groupSize - 1) / groupSize
+        var values = [Int8](repeating: 0, count: rows.count)
+        var scales = [Float](repeating: 1, count: outputs)
+        var multipliers = [Int8](repeating: 1, count: outputs * groupCount)
+        // Rows are independent: split them over the CPUs (the result does not depend on the split).
+        let pieces = min(outputs, 64)
+        values.withUnsafeMutableBufferPointer { values in
+            scales.withUnsafeMutableBufferPointer { scales in
+                multipliers.withUnsafeMutableBufferPointer { multipliers in
+                    let (v, s, m) = (UncheckedBuffer(values), UncheckedBuffer(scales), UncheckedBuffer(multipliers))
+                    DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                        for o in piece * outputs / pieces ..< (piece + 1) * outputs / pieces {
+                            Self.quantizeRow(rows[o * depth ..< (o + 1) * depth], groupSize: groupSize,
+                                             values: v.buffer.baseAddress! + o * depth, scale: &s.buffer[o],
+                                             multipliers: m.buffer.baseAddress! + o * groupCount)
+                        }
+                    }
+                }
+            }
+        }
+        self.values = values
+        self.scales = scales
+        groups = WeightGroups(size: groupSize, multipliers: multipliers)
+    }
+
+    private static func quantizeRow(_ row: ArraySlice<Float>, groupSize: Int, values: UnsafeMutablePointer<Int8>,
+                                     scale: inout Float, multipliers: UnsafeMutablePointer<Int8>) {
+        let largest = row.reduce(Float(0)) { max($0, abs($1)) }
+        guard largest > 0 else { return }
+        let s = largest / Float(GroupedWeights.largestProduct)
+        scale = s
+        let start = row.startIndex
+        for (g, groupStart) in stride(from: start, to: row.endIndex, by: groupSize).enumerated() {
+            let group = row[groupStart ..< min(groupStart + groupSize, row.endIndex)]
+            let range = group.reduce(Float(0)) { max($0, abs($1)) }
+            guard range > 0 else { continue }
+            let low = max(1, Int((range / (8 * s)).rounded(.down)) - 2)
+            let high = min(16, Int((range / (7 * s)).rounded(.up)) + 1)
+            var best = (error: Float.infinity, multiplier: 1)
+            for magnitude in low ... max(low, high) {
+                for multiplier in [magnitude, -magnitude] {
+                    let step = s * Float(multiplier)
+                    var error: Float = 0
+                    for w in group {
+                        let q = min(max((w / step).rounded(), -8), 7)
+                        let d = w - q * step
+                        error += d * d
+                    }
+                    if error < best.error { best = (error, multiplier) }
+                }
+            }
+            multipliers[g] = Int8(best.multiplier)
+            let step = s * Float(best.multiplier)
+            for (i, w) in group.enumerated() {
+                values[groupStart - start + i] = Int8(min(max((w / step).rounded(), -8), 7))
+            }
+        }
+    }
+}
+
+/// A buffer handed to `concurrentPerform`'s pieces, which write disjoint rows of it.
+private struct UncheckedBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}

@@ -45,6 +45,7 @@ extern const uint32_t q8_wino4_scale[36];
 #if defined(__x86_64__)
 void q8_conv3x3_8x6c4_16x3c4__avx2(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__avx2(const q8_linear_params *p, int output_begin, int output_end);
+void q8_linear4_16x1c8__avx2(const q8_linear4_params *p, int output_begin, int output_end);
 void q8_conv3x3_16x5c4__avx2pairs(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_conv3x3_wino2x2_16x5c2__avx2(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
                                      int tile_row_begin, int tile_row_end);
@@ -52,8 +53,10 @@ void q8_conv3x3_wino4x4_16x5c2__avx2(const q8_conv3x3_params *p, const int16_t *
                                      int tile_row_begin, int tile_row_end);
 void q8_conv3x3_16x6c4__avxvnni(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__avxvnni(const q8_linear_params *p, int output_begin, int output_end);
+void q8_linear4_16x1c8__avxvnni(const q8_linear4_params *p, int output_begin, int output_end);
 void q8_conv3x3_16x8c4__avx512vnni(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__avx512vnni(const q8_linear_params *p, int output_begin, int output_end);
+void q8_linear4_16x1c8__avx512vnni(const q8_linear4_params *p, int output_begin, int output_end);
 long long q8_peak__avx2(long iterations);
 long long q8_peak__avx2pairs(long iterations);
 long long q8_peak__avxvnni(long iterations);
@@ -65,8 +68,10 @@ long long q8_peak__amx(long iterations);
 #if defined(__aarch64__)
 void q8_conv3x3_16x2c4__neon(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__neon(const q8_linear_params *p, int output_begin, int output_end);
+void q8_linear4_16x1c8__neon(const q8_linear4_params *p, int output_begin, int output_end);
 void q8_conv3x3_16x4c4__neondot(const q8_conv3x3_params *p, int row_begin, int row_end);
 void q8_linear_16x1c4__neondot(const q8_linear_params *p, int output_begin, int output_end);
+void q8_linear4_16x1c8__neondot(const q8_linear4_params *p, int output_begin, int output_end);
 void q8_conv3x3_wino2x2_16x3c2__neon(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,
                                      int tile_row_begin, int tile_row_end);
 void q8_conv3x3_wino4x4_16x3c2__neon(const q8_conv3x3_params *p, const int16_t *transformed, void *scratch,

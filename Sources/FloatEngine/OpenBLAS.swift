@@ -17,6 +17,37 @@ public enum OpenBLAS {
         openblas_set_num_threads(Int32(count))
     }
 
+    /// h += aᵀ a for `a`, row-major [rows][k]: the upper triangle of row-major `h` [k][k] (the
+    /// lower one is left as it was). A Gram matrix of layer inputs, for GPTQ's Hessian.
+    public static func addGram(of a: UnsafePointer<Float>, rows: Int, k: Int, to h: UnsafeMutablePointer<Float>) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(rows), 1, a, Int32(k), 1, h, Int32(k))
+    }
+
+    /// GPTQ's factor of a symmetric positive definite `h` (row-major [k][k], upper triangle read):
+    /// the upper triangular U with h⁻¹ = Uᵀ U, in place, in the upper triangle (row i of U is
+    /// h[i*k + i ..< i*k + k]; the lower triangle is left undefined). Two Cholesky factorizations
+    /// and an inverse (LAPACK spotrf, spotri, spotrf). Returns false when `h` is not positive definite.
+    public static func inverseCholeskyFactor(_ h: UnsafeMutablePointer<Float>, k: Int) -> Bool {
+        // Row-major upper = column-major lower: LAPACK's 'L' works on the triangle we hold.
+        var (n, lda, info) = (Int32(k), Int32(k), Int32(0))
+        var lower = CChar(UInt8(ascii: "L"))
+        spotrf_(&lower, &n, h, &lda, &info)
+        guard info == 0 else { return false }
+        spotri_(&lower, &n, h, &lda, &info)
+        guard info == 0 else { return false }
+        // h⁻¹ = L Lᵀ (column-major lower L) = Uᵀ U with U = Lᵀ, which row-major reads as the upper triangle.
+        spotrf_(&lower, &n, h, &lda, &info)
+        return info == 0
+    }
+
+    /// c[m][n] += alpha * aᵀ b with a row-major [kk][m] (leading dimension lda), b [kk][n] (ldb),
+    /// c [m][n] (ldc): GPTQ's lazy block update.
+    public static func addTransposedProduct(m: Int, n: Int, kk: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(kk), alpha, a, Int32(lda),
+                    b, Int32(ldb), 1, c, Int32(ldc))
+    }
+
     /// Cores OpenBLAS falls back to on CPUs it does not recognise.
     static let genericCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem",
                                             "atom", "barcelona", "bobcat", "opteron", "katmai"]

@@ -101,6 +101,9 @@ public struct CompileJob {
     public var crossLayerEqualization = false
     /// The linear layers' weight format (`--classifier-weights`, `--weight-group-size`).
     public var classifierWeights = ClassifierWeights.int8
+    /// How weights are rounded (`--rounding`): to nearest, or by `GPTQ` where the calibration
+    /// determines it (measured, Docs/Accuracy.md).
+    public var rounding = WeightRounding.nearest
 
     /// A job with `vgg-quantize compile`'s defaults for every option not given: ImageNet
     /// preprocessing, `mse`, percentile 99.99, target `generic`, one thread.
@@ -190,16 +193,24 @@ public struct CompileJob {
         let description = (method == .percentile ? "percentile \(percentile)" : method.rawValue)
             + (crossLayerEqualization ? ", cross-layer equalized" : "")
         let pairBounded = pairBoundedWeights ?? target.pairBoundedWeights
+        var rounded: [String: RoundedWeights] = [:]
+        if rounding == .gptq {
+            // Pair-bounded convolutions keep their own rounding (the bound needs it).
+            rounded = GPTQ.round(fused, inputs: inputs, height: size.height, width: size.width, threads: threads,
+                                 classifierWeights: classifierWeights, skipConvolutions: pairBounded)
+        }
         var model = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name, calibration: "\(description), \(inputs.count) images",
-                                                pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights)
+                                                pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights,
+                                                roundedWeights: rounded)
         if biasCorrection {
             let corrected = BiasCorrection.corrected(fused, model: model, inputs: inputs, height: size.height, width: size.width,
                                                      threads: threads).network
             model = try ModelQuantizer.quantize(corrected, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name,
                                                 calibration: "\(description), \(inputs.count) images, bias corrected",
-                                                pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights)
+                                                pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights,
+                                                roundedWeights: rounded)
         }
         return Result(model: model, network: fused, calibrationImageCount: inputs.count, methodDescription: description,
                       pairBoundedWeights: pairBounded)

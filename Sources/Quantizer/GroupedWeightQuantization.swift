@@ -67,6 +67,29 @@ public struct GroupedWeightQuantization: Sendable {
         groups = WeightGroups(size: groupSize, multipliers: multipliers)
     }
 
+    /// The group multiplier of least squared error for `group` at row scale `scale` (the search
+    /// above); 1 for a group of zeros.
+    static func bestMultiplier(_ group: some Collection<Float>, scale s: Float) -> Int {
+        let range = group.reduce(Float(0)) { max($0, abs($1)) }
+        guard range > 0 else { return 1 }
+        let low = max(1, min(16, Int((range / (8 * s)).rounded(.down)) - 2))
+        let high = min(16, Int((range / (7 * s)).rounded(.up)) + 1)
+        var best = (error: Float.infinity, multiplier: 1)
+        for magnitude in low ... max(low, high) {
+            for multiplier in [magnitude, -magnitude] {
+                let step = s * Float(multiplier)
+                var error: Float = 0
+                for w in group {
+                    let q = min(max((w / step).rounded(), -8), 7)
+                    let d = w - q * step
+                    error += d * d
+                }
+                if error < best.error { best = (error, multiplier) }
+            }
+        }
+        return best.multiplier
+    }
+
     private static func quantizeRow(_ row: ArraySlice<Float>, groupSize: Int, values: UnsafeMutablePointer<Int8>,
                                      scale: inout Float, multipliers: UnsafeMutablePointer<Int8>) {
         let largest = row.reduce(Float(0)) { max($0, abs($1)) }
@@ -76,25 +99,10 @@ public struct GroupedWeightQuantization: Sendable {
         let start = row.startIndex
         for (g, groupStart) in stride(from: start, to: row.endIndex, by: groupSize).enumerated() {
             let group = row[groupStart ..< min(groupStart + groupSize, row.endIndex)]
-            let range = group.reduce(Float(0)) { max($0, abs($1)) }
-            guard range > 0 else { continue }
-            let low = max(1, Int((range / (8 * s)).rounded(.down)) - 2)
-            let high = min(16, Int((range / (7 * s)).rounded(.up)) + 1)
-            var best = (error: Float.infinity, multiplier: 1)
-            for magnitude in low ... max(low, high) {
-                for multiplier in [magnitude, -magnitude] {
-                    let step = s * Float(multiplier)
-                    var error: Float = 0
-                    for w in group {
-                        let q = min(max((w / step).rounded(), -8), 7)
-                        let d = w - q * step
-                        error += d * d
-                    }
-                    if error < best.error { best = (error, multiplier) }
-                }
-            }
-            multipliers[g] = Int8(best.multiplier)
-            let step = s * Float(best.multiplier)
+            guard group.contains(where: { $0 != 0 }) else { continue }
+            let multiplier = bestMultiplier(group, scale: s)
+            multipliers[g] = Int8(multiplier)
+            let step = s * Float(multiplier)
             for (i, w) in group.enumerated() {
                 values[groupStart - start + i] = Int8(min(max((w / step).rounded(), -8), 7))
             }

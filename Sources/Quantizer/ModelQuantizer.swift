@@ -30,11 +30,13 @@ public struct ModelQuantizer {
     ///   - labels: class names, one per class.
     ///   - pairBoundedConvolutions: quantize every convolution's weights pair-bounded
     ///     (`WeightQuantization`), so the AVX2 vpmaddubsw kernel runs them (Docs/Numerics.md).
-    ///   - classifierWeights: the linear layers' weight format (`GroupedWeightQuantization` for int4).
+    ///   - classifierWeights: the hidden linear layers' weight format (`GroupedWeightQuantization`
+    ///     for int4; the logits layer stays int8, Docs/Accuracy.md).
+    ///   - roundedWeights: layers rounded by `GPTQ` (by name), used in place of rounding to nearest.
     public static func quantize(_ network: VGGNetwork, preprocessing: Preprocessing, clips: [String: Float],
                                 labels: [String], target: String, calibration: String,
-                                pairBoundedConvolutions: Bool = false,
-                                classifierWeights: ClassifierWeights = .int8) throws -> QuantizedModel {
+                                pairBoundedConvolutions: Bool = false, classifierWeights: ClassifierWeights = .int8,
+                                roundedWeights: [String: RoundedWeights] = [:]) throws -> QuantizedModel {
         let inputQuantization = inputRange(preprocessing)
         var quantization = inputQuantization
         var layers: [QuantizedLayer] = []
@@ -46,7 +48,7 @@ public struct ModelQuantizer {
                 guard conv.fusedReLU else { throw QuantizerError.unsupportedLayer(named.name) }
                 let output = try outputQuantization(named, clips: clips)
                 let weights = try convolutionWeights(conv, name: named.name, input: quantization,
-                                                     pairBounded: pairBoundedConvolutions)
+                                                     pairBounded: pairBoundedConvolutions, rounded: roundedWeights[named.name])
                 let requantization = try requantizations(weights, output: output)
                 layers.append(.convolution(QuantizedConvolution(weights: weights, inputChannels: conv.inChannels,
                                                                 requantization: requantization, outputQuantization: output)))
@@ -68,7 +70,8 @@ public struct ModelQuantizer {
                     : linear.weight
                 let depth = rows.count / linear.outFeatures
                 let weights = try quantizedWeights(name: named.name, rows: rows, bias: linear.bias, outputs: linear.outFeatures,
-                                                   depth: depth, input: quantization, format: classifierWeights)
+                                                   depth: depth, input: quantization, format: linear.fusedReLU ? classifierWeights : .int8,
+                                                   rounded: roundedWeights[named.name])
                 if linear.fusedReLU {
                     let output = try outputQuantization(named, clips: clips)
                     layers.append(.linear(QuantizedLinear(weights: weights, output: .activation(
@@ -109,7 +112,14 @@ public struct ModelQuantizer {
 
     /// OIHW -> [o][(dy*3 + dx)*paddedC + c], zero for the padding channels.
     static func convolutionWeights(_ conv: Convolution, name: String, input: ActivationQuantization,
-                                   pairBounded: Bool = false) throws -> QuantizedWeights {
+                                   pairBounded: Bool = false, rounded: RoundedWeights? = nil) throws -> QuantizedWeights {
+        let rows = convolutionRows(conv)
+        return try quantizedWeights(name: name, rows: rows, bias: conv.bias, outputs: conv.outChannels, depth: rows.count / conv.outChannels,
+                                    input: input, pairBounded: pairBounded, rounded: rounded)
+    }
+
+    /// A convolution's weights as rows [o][(dy*3 + dx)*paddedC + c].
+    static func convolutionRows(_ conv: Convolution) -> [Float] {
         let paddedChannels = PackedWeights.roundUp(conv.inChannels, to: PackedWeights.depthTile)
         let depth = 9 * paddedChannels
         var rows = [Float](repeating: 0, count: conv.outChannels * depth)
@@ -120,8 +130,43 @@ public struct ModelQuantizer {
                 }
             }
         }
-        return try quantizedWeights(name: name, rows: rows, bias: conv.bias, outputs: conv.outChannels, depth: depth, input: input,
-                                    pairBounded: pairBounded)
+        return rows
+    }
+
+    /// Every convolution's and linear layer's weight rows as `quantize` lays them out, with what
+    /// `GPTQ` needs to build their input vectors, for a `height` x `width` input.
+    static func weightRows(_ network: VGGNetwork, height: Int, width: Int) -> [WeightRows] {
+        var result: [WeightRows] = []
+        var channels = network.inputChannels
+        var (h, w) = (height, width)
+        for (index, named) in network.layers.enumerated() {
+            switch named.layer {
+            case .conv(let conv):
+                let paddedChannels = PackedWeights.roundUp(conv.inChannels, to: PackedWeights.depthTile)
+                result.append(WeightRows(name: named.name, rows: convolutionRows(conv), outputs: conv.outChannels, depth: 9 * paddedChannels,
+                                         isLinear: false, isLogits: false, vectorsPerImage: h * w, channels: conv.inChannels,
+                                         paddedChannels: paddedChannels, height: h, width: w))
+                channels = conv.outChannels
+            case .maxPool:
+                (h, w) = (h / 2, w / 2)
+            case .adaptiveAvgPool(let oh, let ow):
+                (h, w) = (oh, ow)
+            case .linear(let linear):
+                let paddedChannels = PackedWeights.roundUp(channels, to: PackedWeights.depthTile)
+                let afterFlatten = index > 0 && network.layers[index - 1].layer.isFlatten
+                let rows = afterFlatten
+                    ? padColumns(linear.weight, outputs: linear.outFeatures, plane: h * w, channels: channels, paddedChannels: paddedChannels)
+                    : linear.weight
+                result.append(WeightRows(name: named.name, rows: rows, outputs: linear.outFeatures, depth: rows.count / linear.outFeatures,
+                                         isLinear: true, isLogits: !linear.fusedReLU, vectorsPerImage: 1, channels: channels,
+                                         paddedChannels: paddedChannels, readsPaddedMap: afterFlatten && channels != paddedChannels))
+                channels = linear.outFeatures
+                (h, w) = (1, 1)
+            default:
+                break
+            }
+        }
+        return result
     }
 
     /// NHWC columns (p*C + c) -> (p*paddedC + c), zero columns for the padding channels.
@@ -145,10 +190,13 @@ public struct ModelQuantizer {
     /// is then q * m, whose sum is folded, and the budget is depth * 128 * 255.
     static func quantizedWeights(name: String, rows: [Float], bias: [Float], outputs: Int, depth: Int,
                                  input: ActivationQuantization, pairBounded: Bool = false,
-                                 format: ClassifierWeights = .int8) throws -> QuantizedWeights {
+                                 format: ClassifierWeights = .int8, rounded: RoundedWeights? = nil) throws -> QuantizedWeights {
         var bound = productBound(depth: depth)
         let values: [Int8], scales: [Float], groups: WeightGroups?
         switch format {
+        case _ where rounded != nil:
+            (values, scales, groups) = (rounded!.values, rounded!.scales, rounded!.groups)
+            if groups != nil { bound = Int64(depth) * Int64(GroupedWeights.largestProduct) * 255 }
         case .int8:
             let quantized = WeightQuantization(rows: rows, outputs: outputs, depth: depth, pairBounded: pairBounded)
             (values, scales, groups) = (quantized.values, quantized.scales, nil)

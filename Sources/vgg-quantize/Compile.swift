@@ -55,6 +55,11 @@ struct Compile: ParsableCommand {
         valueName: "n"))
     var weightGroupSize: Int?
 
+    @Option(help: ArgumentHelp(
+        "Weight rounding: nearest, or gptq (rounding-aware on the calibration images, where they determine it; Docs/Accuracy.md).",
+        valueName: "nearest|gptq"))
+    var rounding = WeightRounding.nearest
+
     @Flag(name: .customLong("cross-layer-equalization"), help: ArgumentHelp("(measurement only) equalize weight ranges across layers", visibility: .hidden))
     var crossLayerEqualization = false
 
@@ -95,6 +100,7 @@ struct Compile: ParsableCommand {
                              labelsPath: labels, threads: threadCount)
         job.biasCorrection = biasCorrection
         job.crossLayerEqualization = crossLayerEqualization
+        job.rounding = rounding
         job.classifierWeights = classifierWeights == .int4
             ? .int4(groupSize: weightGroupSize ?? ClassifierWeights.defaultGroupSize) : .int8
         var progress: ProgressLine?
@@ -122,6 +128,7 @@ struct Compile: ParsableCommand {
 }
 
 extension CalibrationMethod: ExpressibleByArgument {}
+extension WeightRounding: ExpressibleByArgument {}
 
 /// `--classifier-weights`.
 enum ClassifierWeightsOption: String, ExpressibleByArgument, CaseIterable {

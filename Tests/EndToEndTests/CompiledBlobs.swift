@@ -19,6 +19,11 @@ enum Blobs {
     /// Compiled for x86_64-avx2: pair-bounded convolution weights (format version 2).
     static let digitsPairsBlob = compileDigits(target: "x86_64-avx2")
 
+    /// The hidden linear layers in 4 bits, groups of the default size (format version 3).
+    static let digitsInt4Blob = compileDigits(target: "generic", ["--classifier-weights", "int4"], name: "int4")
+    /// Rounded by GPTQ where the calibration determines it.
+    static let digitsGPTQBlob = compileDigits(target: "generic", ["--rounding", "gptq"], name: "gptq")
+
     /// TestModels.winograd (an F(4x4) and an F(2x2) layer where the CPU has Winograd kernels), encoded.
     static let winogradBlob: URL = {
         let blob = directory.appendingPathComponent("winograd.vq8")
@@ -26,13 +31,13 @@ enum Blobs {
         return blob
     }()
 
-    private static func compileDigits(target: String) -> URL {
-        let blob = directory.appendingPathComponent("digits-\(target).vq8")
+    private static func compileDigits(target: String, _ extra: [String] = [], name: String? = nil) -> URL {
+        let blob = directory.appendingPathComponent("digits-\(name ?? target).vq8")
         let result = try! quantize.run(["--weights", digits.appendingPathComponent("vgg11_bn-digits.pth").path,
                                         "--calibration", digits.appendingPathComponent("calibration").path,
                                         "--labels", digits.appendingPathComponent("labels.txt").path,
                                         "--resize", "32", "--crop", "32", "--mean", "0.3053,0.3053,0.3053",
-                                        "--std", "0.3234,0.3234,0.3234", "--target", target, "-o", blob.path])
+                                        "--std", "0.3234,0.3234,0.3234", "--target", target, "-o", blob.path] + extra)
         precondition(result.status == 0, result.stderr)
         return blob
     }

@@ -150,6 +150,45 @@ private func json(_ path: URL) throws -> [String: Any] {
     #expect(cost <= AccuracyThresholds.pairBoundedMaximumSQNRCostDB, "pair-bounded weights cost \(cost) dB of logits SQNR")
 }
 
+/// The digits model with 4-bit hidden linear layers: a version 3 blob whose linear layers are
+/// about half their int8 size, top-1 as fp32 within the int8 floors, logits SQNR above its own
+/// floor and below int8's (4 bits cost something; if they stopped costing, the test would ask why).
+@Test func int4DigitsKeepTheirAccuracy() throws {
+    let blob = try BlobFile(path: Blobs.digitsInt4Blob.path)
+    let plain = try BlobFile(path: Blobs.digitsBlob.path)
+    #expect(blob.formatVersion == 3 && plain.formatVersion == 1)
+    #expect(blob.layers.map(\.groupSize) == blob.layers.map { $0.kind == .linear ? 128 : nil })
+    for (int4, int8) in zip(blob.layers, plain.layers) where int4.kind == .linear {
+        #expect(Double(int4.packedWeights.count + int4.groupMultipliers.count) <= 0.52 * Double(int8.packedWeights.count), "\(int4.name)")
+    }
+    let int4 = try evaluate(Blobs.digitsInt4Blob)
+    let int8 = try evaluate(Blobs.digitsBlob)
+    let (fp32Top1, int4Top1) = (int4["fp32_top1"] as! Double, int4["int8_top1"] as! Double)
+    #expect(fp32Top1 - int4Top1 <= AccuracyThresholds.digitsMaximumTop1DropPoints, "int4 top-1 \(int4Top1)% vs fp32 \(fp32Top1)%")
+    #expect((int4["top1_agreement"] as! Double) >= AccuracyThresholds.digitsMinimumTop1Agreement)
+    let sqnr = int4["logits_sqnr_db"] as! Double
+    #expect(sqnr >= AccuracyThresholds.digitsInt4MinimumLogitsSQNR, "logits SQNR \(sqnr) dB")
+    #expect(sqnr < int8["logits_sqnr_db"] as! Double)
+}
+
+/// GPTQ rounding: the digits model's logits come closer to fp32 than with rounding to nearest
+/// (measured +1.8 dB), with the same top-1 floors.
+@Test func gptqDigitsGainOverRoundingToNearest() throws {
+    let gptq = try evaluate(Blobs.digitsGPTQBlob)
+    let nearest = try evaluate(Blobs.digitsBlob)
+    #expect((gptq["top1_agreement"] as! Double) >= AccuracyThresholds.digitsMinimumTop1Agreement)
+    let gain = (gptq["logits_sqnr_db"] as! Double) - (nearest["logits_sqnr_db"] as! Double)
+    #expect(gain >= AccuracyThresholds.gptqMinimumDigitsGainDB, "GPTQ gains \(gain) dB of logits SQNR")
+}
+
+private func evaluate(_ blob: URL) throws -> [String: Any] {
+    let report = Scratch.directory.appendingPathComponent("eval-\(UUID().uuidString).json")
+    let result = try quantize.run(["eval", "--weights", weights, "--blob", blob.path, "--images", heldout.path,
+                                   "--labels", heldoutLabels, "--json", report.path, "--threads", "2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    return try json(report)
+}
+
 // MARK: - Bad input
 
 @Test func mismatchedBlobsAreOneLineErrors() throws {

@@ -1,6 +1,7 @@
 /*
  * What the AArch64 kernels (neon, neondot) share: the requantization epilogue, the partial
- * store, the flipped activation load, a block's start values and the linear output tail.
+ * store, the flipped activation load, a block's start values, the linear output tail and the
+ * linear4 kernels' nibble unpacking and group end.
  *
  * The a ^ 0x80 correction. Both conv kernels multiply signed bytes, and activations are uint8:
  * with a' = a ^ 0x80 = a - 128 (an exact int8 in [-128, 127]),
@@ -101,13 +102,46 @@ Q8_INLINE void q8_store_pixel(uint8_t *out, const int32x4_t acc[4], const q8_neo
     }
 }
 
-/* Linear: bias + acc (outputs 4q..4q+3 in acc[q]; wrapping like every lane, the true sum fits
- * int32) of block `block`, stored for the outputs in [output_begin, output_end). */
-Q8_INLINE void q8_neon_linear_store(const q8_linear_params *p, const int32x4_t acc[4], int block, int output_begin,
-                                    int output_end) {
+/* Linear, linear4: bias + acc (outputs 4q..4q+3 in acc[q]; wrapping like every lane, the true
+ * sum fits int32) of block `block`, stored for the outputs in [output_begin, output_end). */
+Q8_INLINE void q8_neon_linear_store(const int32_t *bias, int32_t *accumulators, const int32x4_t acc[4], int block,
+                                    int output_begin, int output_end) {
     int32_t sums[16];
-    for (int q = 0; q < 4; q++) vst1q_s32(sums + 4 * q, vaddq_s32(vld1q_s32(p->bias + 16 * block + 4 * q), acc[q]));
-    q8_linear_store_block(p->accumulators, sums, block, output_begin, output_end);
+    for (int q = 0; q < 4; q++) vst1q_s32(sums + 4 * q, vaddq_s32(vld1q_s32(bias + 16 * block + 4 * q), acc[q]));
+    q8_linear_store_block(accumulators, sums, block, output_begin, output_end);
+}
+
+/*
+ * linear4 (4-bit grouped weights, q8_linear4_params): both ARM kernels multiply unsigned bytes,
+ * the offset weight q + 8 in [0, 15] by the uint8 activation, and correct per group with
+ *     sum_k q*a = sum_k (q + 8)*a - 8 * sum_k a,
+ * a correction that depends on the input only: one number per group, the same for all 16
+ * outputs (no per-output weight sums as in the int8 kernels' a ^ 0x80 scheme). k past depth has
+ * q = 0, so its junk input byte enters both sums and cancels. A nibble's q + 8 is its two's
+ * complement bits with bit 3 flipped: one eor of 0x88 serves both nibbles of a byte, then and
+ * 0x0F (k = 8s + j) and ushr 4 (k = 8s + 4 + j).
+ */
+Q8_INLINE void q8_nibbles_offset(uint8x16_t bytes, uint8x16_t *low, uint8x16_t *high) {
+    const uint8x16_t u = veorq_u8(bytes, vdupq_n_u8(0x88));
+    *low = vandq_u8(u, vdupq_n_u8(0x0F));
+    *high = vshrq_n_u8(u, 4);
+}
+
+/*
+ * The end of a linear4 group: total[q] += m * (sums[q] - 8 * activation_sum) for outputs
+ * 4q..4q+3, sums[q] their sum of (q + 8)*a over the group, m the group's 16 multipliers.
+ * Bounds (G = group_size): sums <= G*15*255 and 8 * activation_sum <= G*8*255 fit int32 (the
+ * largest 4-bit depth is 65,793), |m * partial| <= G*128*255, and |bias| + K*128*255 < 2^31.
+ */
+Q8_INLINE void q8_neon_linear4_group_end(int32x4_t total[4], const uint32x4_t sums[4], uint32_t activation_sum,
+                                         const int8_t *m) {
+    const int8x16_t m8 = vld1q_s8(m);
+    const int16x8_t m16[2] = {vmovl_s8(vget_low_s8(m8)), vmovl_high_s8(m8)};
+    const int32x4_t correction = vdupq_n_s32((int32_t)(8u * activation_sum));
+    for (int q = 0; q < 4; q++) {
+        const int32x4_t m32 = q % 2 ? vmovl_high_s16(m16[q / 2]) : vmovl_s16(vget_low_s16(m16[q / 2]));
+        total[q] = vmlaq_s32(total[q], vsubq_s32(vreinterpretq_s32_u32(sums[q]), correction), m32);
+    }
 }
 
 #endif

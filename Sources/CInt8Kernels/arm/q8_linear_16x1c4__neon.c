@@ -53,7 +53,7 @@ void q8_linear_16x1c4__neon(const q8_linear_params *p, int output_begin, int out
         }
         int32x4_t acc[4];
         for (int q = 0; q < 4; q++) acc[q] = vaddq_s32(e[q], d[q]);
-        q8_neon_linear_store(p, acc, ob, output_begin, output_end);
+        q8_neon_linear_store(p->bias, p->accumulators, acc, ob, output_begin, output_end);
     }
 }
 #undef Q8_LIN_GROUP

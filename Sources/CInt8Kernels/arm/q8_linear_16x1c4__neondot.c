@@ -42,7 +42,7 @@ Q8_TARGET_DOT void q8_linear_16x1c4__neondot(const q8_linear_params *p, int outp
 #undef Q8_LIN_LANE
         const int32x4_t acc[4] = {vaddq_s32(a0, vshlq_n_s32(s0, 7)), vaddq_s32(a1, vshlq_n_s32(s1, 7)),
                                   vaddq_s32(a2, vshlq_n_s32(s2, 7)), vaddq_s32(a3, vshlq_n_s32(s3, 7))};
-        q8_neon_linear_store(p, acc, ob, output_begin, output_end);
+        q8_neon_linear_store(p->bias, p->accumulators, acc, ob, output_begin, output_end);
     }
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The AVX-512 VNNI and AVX-VNNI kernels on any x86-64 CPU, with or without them (qemu 7.2
 # emulates neither; on a CPU that has them the Swift kernel tests and Scripts/test-kernels-native.sh
-# also run them natively): their unchanged source (the four kernel files, which instantiate
-# x86/q8_dot4_template.h) is compiled against SIMDe (SIMD Everywhere, libsimde-dev), which
+# also run them natively): their unchanged source (the six kernel files, conv3x3, linear and
+# linear4 of each, which instantiate x86/q8_dot4_template.h) is compiled against SIMDe (SIMD Everywhere, libsimde-dev), which
 # implements the intrinsics in portable C, through the stand-in Tests/X86Emulated/immintrin.h,
 # and the driver Tests/KernelDriver/kernel_test.c compares them
 # with the scalar kernel over its random grid (guard pages, sentinels) and with the Swift
@@ -14,7 +14,7 @@
 # Environment: X86_EMU_CC (default cc; /opt/swift/usr/bin/clang works too; no -m flags),
 #   VGG_TEST_SEED (the seed of every random test, Swift's too; default: random, printed),
 #   X86_EMU_ARGS (extra driver arguments, e.g. --require-cases or --quick), X86_EMU_KERNEL_DIR
-#   (default Sources/CInt8Kernels/x86: the directory of the four kernel files and the dot4
+#   (default Sources/CInt8Kernels/x86: the directory of the six kernel files and the dot4
 #   template they include, to test a modified copy elsewhere).
 set -euo pipefail
 
@@ -49,7 +49,8 @@ echo "== build: $CC ${flags[*]}, SIMDe $simde, kernels from $KDIR -> $OUT/"
     # `-I $KDIR -I $K/x86` so a copy's "../kernels_internal.h" resolves too
     $CC "${flags[@]}" -I "$E" -o "$OUT/shim_check" "$E/shim_check.c"
     objects=()
-    for kernel in q8_conv3x3_16x8c4__avx512vnni q8_linear_16x1c4__avx512vnni q8_conv3x3_16x6c4__avxvnni q8_linear_16x1c4__avxvnni; do
+    for kernel in q8_conv3x3_16x8c4__avx512vnni q8_linear_16x1c4__avx512vnni q8_linear4_16x1c8__avx512vnni \
+        q8_conv3x3_16x6c4__avxvnni q8_linear_16x1c4__avxvnni q8_linear4_16x1c8__avxvnni; do
         $CC "${flags[@]}" -Werror -I "$E" -I "$K/include" -I "$K" -I "$KDIR" -I "$K/x86" -c "$KDIR/$kernel.c" -o "$OUT/$kernel.o"
         objects+=("$OUT/$kernel.o")
     done

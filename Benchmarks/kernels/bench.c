@@ -1,6 +1,8 @@
 /*
  * Single-thread speed of the conv3x3 kernels on VGG16's convolution shapes, as GMAC/s and as a
- * fraction of the exact int8 peak of this core. Build, run and results: Benchmarks/peak/README.md.
+ * fraction of the exact int8 peak of this core, then of the linear kernels on fc6's shape (25088
+ * -> 4096): int8 weights (linear) against 4-bit weights in groups of 128 (linear4), with the
+ * weight bytes streamed per second. Build, run and results: Benchmarks/peak/README.md.
  *   /opt/swift/usr/bin/clang -O2 -I Sources/CInt8Kernels/include Benchmarks/kernels/bench.c \
  *       $(find Sources/CInt8Kernels -name '*.c') -o /tmp/q8bench && /tmp/q8bench [--small] [kernel [runs [shape]]]
  * Every kernel's output is compared with the scalar kernel's on the same shape: a difference is
@@ -10,11 +12,11 @@
  * the neon conv kernel's `smlal` (peak_loops.h).
  *
  * MACs are H*W*outputs*9*cin (cin padded to 4, as the layout stores it; Winograd kernels are
- * counted in the direct MACs they replace, so their "of peak" can pass 100%). Every run computes the
- * whole layer in one call. Each kernel run is followed by a short run of the peak loop
- * (independent vpmaddwd+vpaddd chains), and "of peak" is the median over runs of the ratio of
- * the two rates: on a shared or throttled machine both see the same conditions. Times are the
- * thread's CPU time.
+ * counted in the direct MACs they replace, so their "of peak" can pass 100%), depth*outputs for
+ * fc6. Every run computes the whole layer in one call (fc6 too; --small cuts it to 25088 -> 128).
+ * Each conv kernel run is followed by a short run of the peak loop (independent vpmaddwd+vpaddd
+ * chains), and "of peak" is the median over runs of the ratio of the two rates: on a shared or
+ * throttled machine both see the same conditions. Times are the thread's CPU time.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -65,6 +67,89 @@ static uint32_t next(void) {
 }
 
 enum { MAX_RUNS = 101 };
+
+/* The median and best seconds of n_runs executions of the statement `call`, after one warm-up. */
+#define Q8_TIME(call, median_out, best_out)                                                        \
+    do {                                                                                           \
+        double seconds_[MAX_RUNS];                                                                 \
+        best_out = 1e30;                                                                           \
+        call; /* warm-up */                                                                        \
+        for (int r_ = 0; r_ < n_runs; r_++) {                                                      \
+            const double t0_ = now();                                                              \
+            call;                                                                                  \
+            seconds_[r_] = now() - t0_;                                                            \
+            if (seconds_[r_] < best_out) best_out = seconds_[r_];                                  \
+        }                                                                                          \
+        median_out = median(seconds_, n_runs);                                                     \
+    } while (0)
+
+/*
+ * fc6 (25088 -> 4096; --small: 25088 -> 128): each kernel's linear on int8 weights and linear4 on
+ * 4-bit weights in groups of 128, one call for all outputs, compared with the scalar kernel's
+ * results (entries that share a kernel, amx and avx512vnni, avx2pairs and avx2, time it each).
+ * Returns the mismatches; counts the runs in *checked.
+ */
+static int bench_linear(const q8_kernel *kernels, int count, unsigned features, const char *only, int small, int n_runs,
+                        const char *only_shape, int *checked) {
+    const int depth = 25088, outputs = small ? 128 : 4096, group_size = 128;
+    char shape_name[40], name4[40];
+    snprintf(shape_name, sizeof shape_name, "fc6 %d->%d", depth, outputs);
+    snprintf(name4, sizeof name4, "fc6 int4/%d", group_size);
+    if (only_shape && !strstr(shape_name, only_shape)) return 0;
+    const size_t blocks = (size_t)(outputs + 15) / 16, groups = (size_t)(depth + group_size - 1) / group_size;
+    const size_t w8_bytes = blocks * (size_t)(depth / 4) * 64, w4_bytes = blocks * (size_t)(depth / 8) * 64, m_bytes = blocks * groups * 16;
+    uint8_t *input = malloc((size_t)depth), *nibbles = malloc(w4_bytes);
+    int8_t *weights = malloc(w8_bytes), *multipliers = malloc(m_bytes);
+    int32_t *bias = malloc(blocks * 16 * 4), *acc = malloc((size_t)outputs * 4), *expected8 = malloc((size_t)outputs * 4),
+            *expected4 = malloc((size_t)outputs * 4);
+    if (!input || !nibbles || !weights || !multipliers || !bias || !acc || !expected8 || !expected4) {
+        printf("fc6: out of memory\n");
+        exit(2);
+    }
+    for (int i = 0; i < depth; i++) input[i] = (uint8_t)next();
+    for (size_t i = 0; i < w8_bytes; i++) weights[i] = (int8_t)(next() % 255 - 127);
+    for (size_t i = 0; i < w4_bytes; i++) nibbles[i] = (uint8_t)next(); /* two q in [-8, 7] */
+    for (size_t i = 0; i < m_bytes; i++) multipliers[i] = (int8_t)(next() % 33 - 16);
+    for (size_t o = 0; o < blocks * 16; o++) bias[o] = (int32_t)(next() % 200001) - 100000;
+    const q8_linear_params p8 = {input, depth, weights, bias, outputs, acc};
+    const q8_linear4_params p4 = {input, depth, nibbles, multipliers, group_size, bias, outputs, acc};
+    const q8_kernel *scalar = &kernels[count - 1];
+    q8_linear_params r8 = p8;
+    q8_linear4_params r4 = p4;
+    r8.accumulators = expected8;
+    r4.accumulators = expected4;
+    scalar->linear(&r8, 0, outputs);
+    scalar->linear4(&r4, 0, outputs);
+    const double macs = (double)depth * outputs;
+    int mismatches = 0;
+    printf("%-10s %-18s %8s %8s %8s %8s  (%s, one call; GB/s: weight bytes per second)\n", "kernel", "layer", "GMAC/s", "ms", "best", "GB/s",
+           shape_name);
+    for (int k = 0; k < count; k++) {
+        const q8_kernel *K = &kernels[k];
+        if (only ? strcmp(only, K->name) != 0 : strcmp(K->name, "scalar") == 0) continue;
+        if (!K->linear && !K->linear4) continue;
+        if ((K->isa & features) != K->isa) {
+            printf("%-10s %-18s not run on this CPU\n", K->name, shape_name);
+            continue;
+        }
+        for (int bits = 8; bits >= 4; bits -= 4) {
+            if (bits == 8 ? !K->linear : !K->linear4) continue;
+            double t, best;
+            memset(acc, 0, (size_t)outputs * 4);
+            if (bits == 8) Q8_TIME(K->linear(&p8, 0, outputs), t, best);
+            else Q8_TIME(K->linear4(&p4, 0, outputs), t, best);
+            const int same = memcmp(acc, bits == 8 ? expected8 : expected4, (size_t)outputs * 4) == 0;
+            mismatches += !same;
+            (*checked)++;
+            const double bytes = bits == 8 ? (double)w8_bytes : (double)(w4_bytes + m_bytes);
+            printf("%-10s %-18s %8.1f %8.2f %8.1f %8.1f%s\n", K->name, bits == 8 ? "fc6 int8" : name4, macs / t / 1e9, t * 1e3, macs / best / 1e9,
+                   bytes / t / 1e9, same ? "" : "  OUTPUT DIFFERS FROM SCALAR");
+        }
+    }
+    free(input), free(nibbles), free(weights), free(multipliers), free(bias), free(acc), free(expected8), free(expected4);
+    return mismatches;
+}
+#undef Q8_TIME
 
 int main(int argc, char **argv) {
     const int small = argc > 1 && strcmp(argv[1], "--small") == 0;
@@ -163,6 +248,7 @@ int main(int argc, char **argv) {
         }
         free(input), free(output), free(expected), free(weights), free(bias), free(multiplier), free(shift);
     }
+    mismatches += bench_linear(kernels, count, features, only, small, n_runs, only_shape, &checked);
     printf("%d kernel runs checked against %s: %s\n", checked, scalar->name, mismatches ? "OUTPUTS DIFFER" : "all identical");
     return mismatches ? 1 : 0;
 }

@@ -9,5 +9,5 @@
 // LAPACK's Cholesky routines, which OpenBLAS exports (Fortran calling convention: every argument
 // by pointer, column-major matrices). Used by the quantizer's GPTQ (Quantizer/GPTQ.swift).
 void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info);
-void spotri_(const char *uplo, const int *n, float *a, const int *lda, int *info);
+void strtri_(const char *uplo, const char *diag, const int *n, float *a, const int *lda, int *info);
 #endif

@@ -101,8 +101,7 @@ public struct CompileJob {
     public var crossLayerEqualization = false
     /// The linear layers' weight format (`--classifier-weights`, `--weight-group-size`).
     public var classifierWeights = ClassifierWeights.int8
-    /// How weights are rounded (`--rounding`): to nearest, or by `GPTQ` where the calibration
-    /// determines it (measured, Docs/Accuracy.md).
+    /// How weights are rounded (`--rounding`): to nearest, or by `GPTQ` (measured, Docs/Accuracy.md).
     public var rounding = WeightRounding.nearest
 
     /// A job with `vgg-quantize compile`'s defaults for every option not given: ImageNet

@@ -144,7 +144,7 @@ public struct ModelQuantizer {
             case .conv(let conv):
                 let paddedChannels = PackedWeights.roundUp(conv.inChannels, to: PackedWeights.depthTile)
                 result.append(WeightRows(name: named.name, rows: convolutionRows(conv), outputs: conv.outChannels, depth: 9 * paddedChannels,
-                                         isLinear: false, isLogits: false, vectorsPerImage: h * w, channels: conv.inChannels,
+                                         isLinear: false, isLogits: false, channels: conv.inChannels,
                                          paddedChannels: paddedChannels, height: h, width: w))
                 channels = conv.outChannels
             case .maxPool:
@@ -158,7 +158,7 @@ public struct ModelQuantizer {
                     ? padColumns(linear.weight, outputs: linear.outFeatures, plane: h * w, channels: channels, paddedChannels: paddedChannels)
                     : linear.weight
                 result.append(WeightRows(name: named.name, rows: rows, outputs: linear.outFeatures, depth: rows.count / linear.outFeatures,
-                                         isLinear: true, isLogits: !linear.fusedReLU, vectorsPerImage: 1, channels: channels,
+                                         isLinear: true, isLogits: !linear.fusedReLU, channels: channels,
                                          paddedChannels: paddedChannels, readsPaddedMap: afterFlatten && channels != paddedChannels))
                 channels = linear.outFeatures
                 (h, w) = (1, 1)

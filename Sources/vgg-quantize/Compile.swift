@@ -56,7 +56,7 @@ struct Compile: ParsableCommand {
     var weightGroupSize: Int?
 
     @Option(help: ArgumentHelp(
-        "Weight rounding: nearest, or gptq (rounding-aware on the calibration images, where they determine it; Docs/Accuracy.md).",
+        "Weight rounding: nearest, or gptq (rounding-aware on the calibration images; slower, vgg16 needs about 4 GB; Docs/Accuracy.md).",
         valueName: "nearest|gptq"))
     var rounding = WeightRounding.nearest
 

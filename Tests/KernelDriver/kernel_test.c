@@ -8,8 +8,9 @@
  * 1. Prints q8_cpu_features() and the kernel dispatch picks (the first entry of q8_kernel_list
  *    whose ISA bits the CPU has); --expect NAME fails unless that is NAME.
  * 2. Runs every kernel the CPU supports against the scalar kernel on a seeded random grid of
- *    conv3x3 and linear cases (shapes, channel counts, extremes, split row/output ranges; a
- *    kernel that needs pair-bounded weights on a pair-bounded copy of each case),
+ *    conv3x3, linear and linear4 (4-bit grouped weights) cases (shapes, channel counts, group
+ *    sizes, extremes, split row/output ranges; a kernel that needs pair-bounded weights on a
+ *    pair-bounded copy of each conv3x3 and linear case),
  *    with every buffer ending (or starting) at a PROT_NONE guard page, outputs prefilled with
  *    a sentinel that must survive outside the written channels/rows/outputs.
  * 3. With --cases PATH (Tests/Fixtures/kernels/cases.bin, Docs/Kernels.md), runs every supported
@@ -177,12 +178,12 @@ static const int8_t *pair_bounded_copy(const int8_t *w, size_t bytes) {
 }
 
 typedef struct {
-    long conv_cases, linear_cases;
+    long conv_cases, linear_cases, linear4_cases;
     double macs;
     double seconds;
 } kernel_stats;
 static kernel_stats stats[16];
-static long file_conv[16], file_linear[16];
+static long file_conv[16], file_linear[16], file_linear4[16];
 
 /* ---------------------------------------------------------------- conv3x3 cases */
 
@@ -527,11 +528,17 @@ typedef struct {
     char label[160];
 } linear_case;
 
-/* Runs k on [begin, end) given as pieces cut at multiples of 16, shuffled; checks untouched. */
-static int32_t *run_linear(const q8_kernel *k, const linear_case *c, const int *bounds, int nbounds, kernel_stats *st) {
-    int32_t *acc = guarded_alloc((size_t)c->outputs * 4);
-    for (int o = 0; o < c->outputs; o++) acc[o] = ACC_SENTINEL;
-    q8_linear_params p = {c->input, c->depth, c->weights, c->bias, c->outputs, acc};
+/* One call of a linear-family function of kernel k (linear or linear4) on case c for outputs
+ * [begin, end), writing into acc. */
+typedef void (*linear_call_fn)(const q8_kernel *k, const void *c, int32_t *acc, int begin, int end);
+
+/* Runs `call` on [0, outputs) given as pieces (bounds: cut at multiples of 16), in a shuffled
+ * order; after each call the outputs of the pieces not run yet must be untouched. Returns the
+ * accumulators (guarded). */
+static int32_t *run_output_pieces(const q8_kernel *k, const void *c, const char *what, const char *label, int outputs,
+                                  const int *bounds, int nbounds, linear_call_fn call, kernel_stats *st) {
+    int32_t *acc = guarded_alloc((size_t)outputs * 4);
+    for (int o = 0; o < outputs; o++) acc[o] = ACC_SENTINEL;
     const int pieces = nbounds - 1;
     int order[8];
     for (int i = 0; i < pieces; i++) order[i] = i;
@@ -544,22 +551,34 @@ static int32_t *run_linear(const q8_kernel *k, const linear_case *c, const int *
     int done[8] = {0};
     const double t0 = now_seconds();
     current_kernel = k->name;
-    current_case = c->label;
+    current_case = label;
     for (int i = 0; i < pieces; i++) {
         const int piece = order[i];
-        k->linear(&p, bounds[piece], bounds[piece + 1]);
+        call(k, c, acc, bounds[piece], bounds[piece + 1]);
         done[piece] = 1;
-        for (int o = 0; o < c->outputs; o++) {
+        for (int o = 0; o < outputs; o++) {
             int covered = 0;
             for (int q = 0; q < pieces; q++) covered |= done[q] && o >= bounds[q] && o < bounds[q + 1];
             if (!covered && acc[o] != ACC_SENTINEL) {
-                fail("kernel %s linear case %s: call for outputs [%d,%d) wrote output %d: got %" PRId32 " expected untouched",
-                     k->name, c->label, bounds[piece], bounds[piece + 1], o, acc[o]);
+                fail("kernel %s %s case %s: call for outputs [%d,%d) wrote output %d: got %" PRId32 " expected untouched", k->name, what,
+                     label, bounds[piece], bounds[piece + 1], o, acc[o]);
                 break;
             }
         }
     }
     st->seconds += now_seconds() - t0;
+    return acc;
+}
+
+static void call_linear(const q8_kernel *k, const void *c, int32_t *acc, int begin, int end) {
+    const linear_case *lc = c;
+    const q8_linear_params p = {lc->input, lc->depth, lc->weights, lc->bias, lc->outputs, acc};
+    k->linear(&p, begin, end);
+}
+
+/* Runs k's linear kernel on [0, outputs) in the pieces `bounds`; checks untouched. */
+static int32_t *run_linear(const q8_kernel *k, const linear_case *c, const int *bounds, int nbounds, kernel_stats *st) {
+    int32_t *acc = run_output_pieces(k, c, "linear", c->label, c->outputs, bounds, nbounds, call_linear, st);
     st->linear_cases++;
     st->macs += (double)c->depth * c->outputs;
     return acc;
@@ -580,6 +599,20 @@ static void compare_linear_kernels(const linear_case *c, const int *bounds, int 
             }
         }
     }
+}
+
+/* Output ranges of a linear case: the whole, or pieces cut at multiples of 16 (drawn from the
+ * case stream). Fills bounds (at most 7 entries) and returns their count. */
+static int output_pieces(int outputs, int bounds[8]) {
+    const int blocks = (outputs + 15) / 16;
+    int nb = 0;
+    bounds[nb++] = 0;
+    if (blocks > 1 && (rng_next() & 1)) {
+        for (int b = 1; b < blocks && nb < 6; b++)
+            if (rng_next() & 1) bounds[nb++] = 16 * b;
+    }
+    bounds[nb++] = outputs;
+    return nb;
 }
 
 static void test_linear_case(int depth, int outputs, int wmode, int amode, int bmode) {
@@ -611,14 +644,8 @@ static void test_linear_case(int depth, int outputs, int wmode, int amode, int b
     c.weights = w;
     c.bias = bias;
     snprintf(c.label, sizeof c.label, "[depth=%d outputs=%d w=%s a=%s bias=%s]", depth, outputs, w_names[wmode], a_names[amode], b_names[bmode]);
-    /* output ranges: the whole, or pieces cut at multiples of 16 */
-    int bounds[8], nb = 0;
-    bounds[nb++] = 0;
-    if (blocks > 1 && (rng_next() & 1)) {
-        for (int b = 1; b < blocks && nb < 6; b++)
-            if (rng_next() & 1) bounds[nb++] = 16 * b;
-    }
-    bounds[nb++] = outputs;
+    int bounds[8];
+    const int nb = output_pieces(outputs, bounds);
     const int32_t *expected = run_linear(scalar_kernel, &c, bounds, nb, &stats[scalar_kernel - kernels]);
     compare_linear_kernels(&c, bounds, nb, expected, 0);
     if (any_needs_pairs()) { /* the same case on pair-bounded weights */
@@ -628,6 +655,184 @@ static void test_linear_case(int depth, int outputs, int wmode, int amode, int b
         compare_linear_kernels(&pc, bounds, nb, run_linear(scalar_kernel, &pc, bounds, nb, &stats[scalar_kernel - kernels]), 1);
     }
     guarded_free_all();
+}
+
+/* ---------------------------------------------------------------- linear4 cases */
+
+/* A linear4 case (q8_linear4_params): nibbles [ceil(outputs/16)][ceil(depth/8)][16][4],
+ * multipliers [ceil(outputs/16)][ceil(depth/group_size)][16]. The 4-bit kernels need no weight
+ * property (Q8_WEIGHTS_*): every entry with a linear4 runs every case. */
+typedef struct {
+    int depth, outputs, group_size;
+    const uint8_t *input;
+    const uint8_t *weights;
+    const int8_t *multipliers;
+    const int32_t *bias;
+    char label[200];
+} linear4_case;
+
+static size_t linear4_nibble_bytes(int depth, int outputs) { return (size_t)((outputs + 15) / 16) * (size_t)((depth + 7) / 8) * 64; }
+static size_t linear4_multiplier_bytes(int depth, int outputs, int group_size) {
+    return (size_t)((outputs + 15) / 16) * (size_t)((depth + group_size - 1) / group_size) * 16;
+}
+
+static void call_linear4(const q8_kernel *k, const void *c, int32_t *acc, int begin, int end) {
+    const linear4_case *lc = c;
+    const q8_linear4_params p = {lc->input, lc->depth, lc->weights, lc->multipliers, lc->group_size, lc->bias, lc->outputs, acc};
+    k->linear4(&p, begin, end);
+}
+
+static int32_t *run_linear4(const q8_kernel *k, const linear4_case *c, const int *bounds, int nbounds, kernel_stats *st) {
+    int32_t *acc = run_output_pieces(k, c, "linear4", c->label, c->outputs, bounds, nbounds, call_linear4, st);
+    st->linear4_cases++;
+    st->macs += (double)c->depth * c->outputs;
+    return acc;
+}
+
+/* q in [-8, 7] and m in [-16, 16]: the extremes are |q * m| = 128 (q = -8, m = +-16). */
+enum { Q_UNIFORM, Q_MINUS8, Q_PLUS7, Q_SIGNED_ROWS, Q_SPARSE, Q_MODES };
+enum { M_UNIFORM, M_MINUS16, M_PLUS16, M_SIGNED_ROWS, M_SMALL, M_MODES };
+static const char *q_names[] = {"uniform", "-8", "+7", "rows -8/+7", "sparse"};
+static const char *m_names[] = {"uniform", "-16", "+16", "rows +16/-16", "small"};
+
+static int q4_value(int mode, int o) {
+    switch (mode) {
+    case Q_MINUS8: return -8;
+    case Q_PLUS7: return 7;
+    case Q_SIGNED_ROWS: return (o & 1) ? 7 : -8;
+    case Q_SPARSE: return (rng_next() % 8) ? 0 : (rng_next() & 1 ? 7 : -8);
+    default: return (int)rng_range(-8, 7);
+    }
+}
+
+static int8_t m4_value(int mode, int o) {
+    switch (mode) {
+    case M_MINUS16: return -16;
+    case M_PLUS16: return 16;
+    case M_SIGNED_ROWS: return (o & 1) ? -16 : 16;
+    case M_SMALL: return (int8_t)rng_range(-2, 2);
+    default: return (int8_t)rng_range(-16, 16);
+    }
+}
+
+/* Runs the scalar kernel and every other supported kernel with a linear4 on one random case;
+ * frees the case. Input bytes past depth (up to roundUp(depth, 8)) are junk, their nibbles zero;
+ * nibbles of outputs >= outputs are junk too (never stored), their multipliers zero. An extreme
+ * bias is +-(2^31 - 1 - K*128*255 - r), r in [0, 2], its sign that of the row's first q * m, so
+ * with constant q * m = +-128 and activations 255 the sum reaches +-(2^31 - 1 - r). */
+static void test_linear4_case(int depth, int outputs, int group_size, int qmode, int mmode, int amode, int bmode) {
+    linear4_case c;
+    c.depth = depth;
+    c.outputs = outputs;
+    c.group_size = group_size;
+    const int padded_depth = round_up(depth, 8);
+    uint8_t *in = guarded_alloc((size_t)padded_depth);
+    for (int i = 0; i < padded_depth; i++) in[i] = i < depth ? activation_value(amode) : (uint8_t)rng_next();
+    const int blocks = (outputs + 15) / 16, steps = padded_depth / 8, groups = (depth + group_size - 1) / group_size;
+    uint8_t *w = guarded_alloc(linear4_nibble_bytes(depth, outputs));
+    int first_q[4096];
+    for (int b = 0; b < blocks; b++)
+        for (int st = 0; st < steps; st++)
+            for (int i = 0; i < 16; i++)
+                for (int j = 0; j < 4; j++) {
+                    const int o = b * 16 + i;
+                    int q[2];
+                    for (int h = 0; h < 2; h++) {
+                        const int kk = 8 * st + 4 * h + j;
+                        q[h] = o >= outputs ? (int)rng_range(-8, 7) : kk >= depth ? 0 : q4_value(qmode, o);
+                        if (kk == 0 && o < outputs && o < 4096) first_q[o] = q[h];
+                    }
+                    w[(((size_t)b * (size_t)steps + (size_t)st) * 16 + (size_t)i) * 4 + (size_t)j] = (uint8_t)((q[0] & 15) | (q[1] & 15) << 4);
+                }
+    int8_t *m = guarded_alloc(linear4_multiplier_bytes(depth, outputs, group_size));
+    for (int b = 0; b < blocks; b++)
+        for (int g = 0; g < groups; g++)
+            for (int i = 0; i < 16; i++) {
+                const int o = b * 16 + i;
+                m[((size_t)b * (size_t)groups + (size_t)g) * 16 + (size_t)i] = o < outputs ? m4_value(mmode, o) : 0;
+            }
+    int32_t *bias = guarded_alloc((size_t)blocks * 16 * 4);
+    const int64_t bound = 2147483647LL - (int64_t)depth * 128 * 255;
+    for (int o = 0; o < blocks * 16; o++) {
+        if (o >= outputs) { /* readable padding: junk here must not matter */
+            bias[o] = (int32_t)rng_next();
+            continue;
+        }
+        const int product = o < 4096 ? first_q[o] * m[(size_t)(o / 16) * (size_t)groups * 16 + (size_t)(o % 16)] : 0;
+        const int sign = product > 0 ? 1 : product < 0 ? -1 : (rng_next() & 1) ? 1 : -1;
+        switch (bmode) {
+        case B_EXTREME: bias[o] = (int32_t)(sign * (bound - rng_range(0, 2))); break;
+        case B_ZERO: bias[o] = 0; break;
+        default: {
+            const int64_t typical = (int64_t)(sqrt((double)depth) * 20000.0); /* |sum q*m*a| of uniform data, roughly */
+            const int64_t r = typical < bound ? typical : bound;
+            bias[o] = (int32_t)rng_range(-r, r);
+        }
+        }
+    }
+    c.input = in;
+    c.weights = w;
+    c.multipliers = m;
+    c.bias = bias;
+    snprintf(c.label, sizeof c.label, "[depth=%d outputs=%d group=%d q=%s m=%s a=%s bias=%s]", depth, outputs, group_size, q_names[qmode],
+             m_names[mmode], a_names[amode], b_names[bmode]);
+    int bounds[8];
+    const int nb = output_pieces(outputs, bounds);
+    const int32_t *expected = run_linear4(scalar_kernel, &c, bounds, nb, &stats[scalar_kernel - kernels]);
+    for (int i = 0; i < kernel_count; i++) {
+        const q8_kernel *k = &kernels[i];
+        if (k == scalar_kernel || !supported(k) || !k->linear4) continue;
+        const int32_t *got = run_linear4(k, &c, bounds, nb, &stats[i]);
+        for (int o = 0; o < outputs; o++)
+            if (got[o] != expected[o]) {
+                fail("kernel %s linear4 case %s at output %d: got %" PRId32 " expected %" PRId32 " (scalar)", k->name, c.label, o, got[o],
+                     expected[o]);
+                break;
+            }
+    }
+    guarded_free_all();
+}
+
+/* The linear4 grid: the 8-k step and 16-output block edges, every group size (a last group
+ * short or whole), fc6's depth with the extremes. Costly depth x outputs products are sampled
+ * (a MAC budget, as the conv grid: the qemu runs stay short). Returns the cases run. */
+static long linear4_grid(int quick) {
+    static const int depths[] = {1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 100, 255, 512, 1000, 4096};
+    static const int louts[] = {1, 5, 16, 17, 31, 48, 64, 100};
+    static const int group_sizes[] = {8, 16, 32, 64, 128, 256};
+    long cases = 0, combos = 0;
+    for (int di = 0; di < (int)(sizeof depths / sizeof depths[0]); di++)
+        for (int oi = 0; oi < (int)(sizeof louts / sizeof louts[0]); oi++)
+            for (int gi = 0; gi < (int)(sizeof group_sizes / sizeof group_sizes[0]); gi++) {
+                const double macs = (double)depths[di] * louts[oi];
+                const double budget = quick ? 2e3 : 2e4;
+                combos++;
+                if (macs > budget && rng_next() % (uint64_t)(macs / budget + 1) != 0) continue;
+                const uint64_t mode = rng_next() % 10; /* mostly uniform data, some extremes */
+                const int qm = mode < 6 ? Q_UNIFORM : (int)rng_range(1, Q_MODES - 1);
+                const int mm = mode < 6 ? M_UNIFORM : (int)rng_range(1, M_MODES - 1);
+                const int am = mode < 6 ? A_UNIFORM : (int)rng_range(1, A_MODES - 1);
+                const int bm = mode < 6 ? B_MODERATE : (int)rng_range(0, B_MODES - 1);
+                test_linear4_case(depths[di], louts[oi], group_sizes[gi], qm, mm, am, bm);
+                cases++;
+            }
+    printf("linear4 grid: %ld of %ld depth x outputs x group size combinations (costly ones sampled by the seed)\n", cases, combos);
+    /* fc6's depth: |q * m| = 128 (q -8, m -16 and +16), q +7, rows of alternating sign (-128,
+     * +112), all with activations 255 and the bias at +-(2^31 - 1 - K*128*255); activations 0
+     * (the bias alone); random data */
+    static const int extremes[][4] = {
+        {Q_MINUS8, M_MINUS16, A_255, B_EXTREME}, {Q_MINUS8, M_PLUS16, A_255, B_EXTREME}, {Q_PLUS7, M_PLUS16, A_255, B_EXTREME},
+        {Q_PLUS7, M_MINUS16, A_255, B_EXTREME},  {Q_SIGNED_ROWS, M_PLUS16, A_255, B_EXTREME},
+        {Q_MINUS8, M_MINUS16, A_0, B_EXTREME},   {Q_UNIFORM, M_UNIFORM, A_UNIFORM, B_MODERATE},
+    };
+    static const int fc6_groups[] = {64, 128};
+    for (int gi = 0; gi < 2; gi++)
+        for (int e = 0; e < (int)(sizeof extremes / sizeof extremes[0]); e++) {
+            if (quick && e % 2 != gi) continue;
+            test_linear4_case(25088, 33, fc6_groups[gi], extremes[e][0], extremes[e][1], extremes[e][2], extremes[e][3]);
+            cases++;
+        }
+    return cases;
 }
 
 /* ---------------------------------------------------------------- the random grid */
@@ -743,9 +948,12 @@ static void random_grid(int quick) {
         test_linear_case(25088, e == 4 ? 100 : 33, lext[e][0], lext[e][1], lext[e][2]);
         linear_cases++;
     }
+    const long linear4_cases = linear4_grid(quick);
     const double total = (double)(outputs_low + outputs_mid + outputs_high) + 1e-9;
-    printf("random grid: %ld conv3x3 cases, %ld linear cases; conv outputs: %.0f%% at the zero point (ReLU), %.0f%% between, %.0f%% at 255\n",
-           conv_cases, linear_cases, 100.0 * (double)outputs_low / total, 100.0 * (double)outputs_mid / total, 100.0 * (double)outputs_high / total);
+    printf("random grid: %ld conv3x3 cases, %ld linear cases, %ld linear4 cases; conv outputs: %.0f%% at the zero point (ReLU), %.0f%% between, "
+           "%.0f%% at 255\n",
+           conv_cases, linear_cases, linear4_cases, 100.0 * (double)outputs_low / total, 100.0 * (double)outputs_mid / total,
+           100.0 * (double)outputs_high / total);
 }
 
 /* ---------------------------------------------------------------- cases.bin */
@@ -797,7 +1005,7 @@ static int run_case_file(const char *path) {
     const uint32_t version = take_u32(&r, "version", -1);
     if (version != 1) die("%s: version %u, this driver reads version 1", path, version);
     const uint32_t count = take_u32(&r, "case count", -1);
-    long convs = 0, linears = 0;
+    long convs = 0, linears = 0, linear4s = 0;
     for (uint32_t ci = 0; ci < count; ci++) {
         const int index = (int)ci;
         const uint32_t kind = take_u32(&r, "kind", index);
@@ -875,6 +1083,36 @@ static int run_case_file(const char *path) {
                     }
             }
             linears++;
+        } else if (kind == 2) {
+            linear4_case c;
+            c.depth = (int32_t)take_u32(&r, "depth", index);
+            c.outputs = (int32_t)take_u32(&r, "outputs", index);
+            c.group_size = (int32_t)take_u32(&r, "group_size", index);
+            if (c.depth < 1 || c.outputs < 1 || c.depth > (1 << 24) || c.outputs > (1 << 20) || c.group_size < 8 || c.group_size % 8 ||
+                c.group_size > (1 << 24))
+                die("%s: case %d: bad linear4 shape depth=%d outputs=%d group_size=%d", path, index, c.depth, c.outputs, c.group_size);
+            const int padded = round_up(c.outputs, 16);
+            c.input = take_copy(&r, (size_t)round_up(c.depth, 8), "input", index);
+            c.weights = take_copy(&r, linear4_nibble_bytes(c.depth, c.outputs), "weights (nibbles)", index);
+            c.multipliers = take_copy(&r, linear4_multiplier_bytes(c.depth, c.outputs, c.group_size), "weights (group multipliers)", index);
+            c.bias = take_i32_array(&r, (size_t)padded, "bias", index);
+            const int32_t *expected = take_i32_array(&r, (size_t)c.outputs, "expected", index);
+            snprintf(c.label, sizeof c.label, "#%d of %s [depth=%d outputs=%d group=%d]", index, path, c.depth, c.outputs, c.group_size);
+            const int bounds[2] = {0, c.outputs};
+            for (int i = 0; i < kernel_count; i++) {
+                const q8_kernel *k = &kernels[i];
+                if (!supported(k) || !k->linear4) continue;
+                const int32_t *got = run_linear4(k, &c, bounds, 2, &stats[i]);
+                stats[i].linear4_cases--;
+                file_linear4[i]++;
+                for (int o = 0; o < c.outputs; o++)
+                    if (got[o] != expected[o]) {
+                        fail("kernel %s linear4 case %s at output %d: got %" PRId32 " expected %" PRId32 " (Swift reference)", k->name, c.label,
+                             o, got[o], expected[o]);
+                        break;
+                    }
+            }
+            linear4s++;
         } else {
             die("%s: case %d: unknown kind %u", path, index, kind);
         }
@@ -882,7 +1120,7 @@ static int run_case_file(const char *path) {
     }
     if (r.pos != r.size) die("%s: %zu trailing bytes after %u cases", path, r.size - r.pos, count);
     free(data);
-    printf("%s: %ld conv3x3 cases, %ld linear cases\n", path, convs, linears);
+    printf("%s: %ld conv3x3 cases, %ld linear cases, %ld linear4 cases\n", path, convs, linears, linear4s);
     return 0;
 }
 
@@ -951,7 +1189,8 @@ int main(int argc, char **argv) {
         status = 1;
     }
 
-    printf("%-10s %-28s %10s %10s %10s %10s %9s\n", "kernel", "isa", "grid conv", "grid lin", "file conv", "file lin", "MMAC/s");
+    printf("%-10s %-28s %10s %10s %10s %10s %10s %10s %9s\n", "kernel", "isa", "grid conv", "grid lin", "grid lin4", "file conv", "file lin",
+           "file lin4", "MMAC/s");
     char not_run[256] = "";
     for (int i = 0; i < kernel_count; i++) {
         const q8_kernel *k = &kernels[i];
@@ -963,8 +1202,9 @@ int main(int argc, char **argv) {
             strncat(not_run, ")", sizeof not_run - strlen(not_run) - 1);
             continue;
         }
-        printf("%-10s %-28s %10ld %10ld %10ld %10ld %9.0f\n", k->name, k->isa_name, stats[i].conv_cases, stats[i].linear_cases, file_conv[i],
-               file_linear[i], stats[i].seconds > 0 ? stats[i].macs / stats[i].seconds / 1e6 : 0.0);
+        printf("%-10s %-28s %10ld %10ld %10ld %10ld %10ld %10ld %9.0f\n", k->name, k->isa_name, stats[i].conv_cases, stats[i].linear_cases,
+               stats[i].linear4_cases, file_conv[i], file_linear[i], file_linear4[i],
+               stats[i].seconds > 0 ? stats[i].macs / stats[i].seconds / 1e6 : 0.0);
     }
     printf("not run on this CPU: %s\n", not_run[0] ? not_run : "(none)");
     if (failures) {

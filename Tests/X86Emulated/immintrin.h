@@ -1,6 +1,6 @@
 /*
  * Stand-in for the compiler's <immintrin.h> when Scripts/test-x86-emulated.sh compiles the VNNI
- * kernel files (x86/q8_{conv3x3,linear}_*__{avx512vnni,avxvnni}.c, with the dot4 template and
+ * kernel files (x86/q8_{conv3x3,linear,linear4}_*__{avx512vnni,avxvnni}.c, with the dot4 template and
  * avx2_common.h they include) for any x86-64 CPU, whether or not it has AVX-512 / AVX-VNNI:
  * `-I Tests/X86Emulated` makes their `#include <immintrin.h>` land here, and
  * every intrinsic resolves to SIMDe (SIMD Everywhere, Debian libsimde-dev), which implements it in
@@ -81,6 +81,19 @@ Q8_EMU __m128i _mm512_cvtusepi32_epi8(__m512i a) {
     for (int i = 0; i < 16; i++) d[i] = s[i] > 255 ? 255 : (uint8_t)s[i];
     __m128i r;
     memcpy(&r, d, 16);
+    return r;
+}
+#endif
+
+/* VPMOVSXBD zmm: 16 bytes sign-extended to 16 int32 lanes (the linear4 kernels' multipliers). */
+#if !defined(_mm512_cvtepi8_epi32)
+Q8_EMU __m512i _mm512_cvtepi8_epi32(__m128i a) {
+    int8_t s[16];
+    int32_t d[16];
+    memcpy(s, &a, 16);
+    for (int i = 0; i < 16; i++) d[i] = s[i];
+    __m512i r;
+    memcpy(&r, d, 64);
     return r;
 }
 #endif

@@ -155,6 +155,16 @@ int main(void) {
         for (int i = 0; i < 16; i++) ok &= bytes[i] == ((uint32_t)x[i] > 255 ? 255 : (uint32_t)x[i]);
         check("_mm512_cvtusepi32_epi8", ok, n);
 
+        uint8_t signed_bytes[16]; /* random bytes: every one sign-extended */
+        fill(signed_bytes, sizeof signed_bytes);
+        __m128i vs;
+        memcpy(&vs, signed_bytes, 16);
+        r = _mm512_cvtepi8_epi32(vs);
+        memcpy(d, &r, 64);
+        ok = 1;
+        for (int i = 0; i < 16; i++) ok &= d[i] == (int32_t)(int8_t)signed_bytes[i];
+        check("_mm512_cvtepi8_epi32", ok, n);
+
         /* masked stores: only the selected bytes / dwords change */
         const __mmask16 k = (__mmask16)next();
         uint8_t mem[16], before[16];
@@ -199,7 +209,8 @@ int main(void) {
         for (int i = 0; i < 4; i++) ok &= q[i] == (int64_t)x[2 * i] * (int64_t)c[2 * i];
         check("_mm256_mul_epi32 (SIMDe)", ok, n);
     }
-    printf("shim: _mm512_shuffle_epi32 _mm512_srav_epi32 _mm512_cvtusepi32_epi8 _mm_mask_storeu_epi8 _mm512_mask_storeu_epi32;\n"
+    printf("shim: _mm512_shuffle_epi32 _mm512_srav_epi32 _mm512_cvtusepi32_epi8 _mm512_cvtepi8_epi32 _mm_mask_storeu_epi8\n"
+           "      _mm512_mask_storeu_epi32;\n"
            "SIMDe: _mm256_srav_epi32 _mm512/_mm256_sllv_epi64 _mm512/_mm256_mul_epi32: 20000 random vectors each\n");
     if (failures) {
         printf("FAIL: the emulation is wrong (%d mismatches): kernel results under it mean nothing\n", failures);

@@ -22,6 +22,8 @@
 #include "../kernels_internal.h"
 
 #define Q8_INLINE static inline __attribute__((always_inline))
+/* Loops over a block's registers must be unrolled, or gcc keeps the accumulators in memory. */
+#define Q8_NEON_UNROLL _Pragma("GCC unroll 8")
 /* The dotprod kernels' functions (the files build with plain armv8-a flags). */
 #if defined(__clang__)
 #define Q8_TARGET_DOT __attribute__((target("dotprod")))
@@ -138,7 +140,7 @@ Q8_INLINE void q8_neon_linear4_group_end(int32x4_t total[4], const uint32x4_t su
     const int8x16_t m8 = vld1q_s8(m);
     const int16x8_t m16[2] = {vmovl_s8(vget_low_s8(m8)), vmovl_high_s8(m8)};
     const int32x4_t correction = vdupq_n_s32((int32_t)(8u * activation_sum));
-    for (int q = 0; q < 4; q++) {
+    Q8_NEON_UNROLL for (int q = 0; q < 4; q++) {
         const int32x4_t m32 = q % 2 ? vmovl_high_s16(m16[q / 2]) : vmovl_s16(vget_low_s16(m16[q / 2]));
         total[q] = vmlaq_s32(total[q], vsubq_s32(vreinterpretq_s32_u32(sums[q]), correction), m32);
     }

@@ -69,9 +69,9 @@ def loops(path):
 
 def macs(instruction):
     op, _, operands = instruction.replace("\t", " ").partition(" ")
-    if op == "sdot":
+    if op in ("sdot", "udot"):
         return 16 if "[" in operands else 0
-    if op in ("smull", "smull2", "smlal", "smlal2"):
+    if op in ("smull", "smull2", "smlal", "smlal2", "umull", "umull2", "umlal", "umlal2"):
         return 8 if ".8h" in operands.split(",")[0] else 4
     return 0
 
@@ -118,6 +118,29 @@ for board, function, cpu_index, ghz, gbps in boards:
     print(f"{board}: {function}, {rate:.1f} MACs/cycle/core ({CPUS[cpu_index][1]}), {ghz} GHz x 4 cores: "
           f"convolutions {conv_ms:.0f} ms at the loop's rate ({conv_ms / 0.8:.0f} ms at 80%, {conv_ms / 0.7:.0f} ms at 70%); "
           f"linear layers {fc_ms:.0f} ms at {gbps:.0f} GB/s; inner-loop instructions for the convolutions {executed / 1e9:.2f} G")
+
+# ---- The classifier at batch 1 with 4-bit hidden layers (vgg-quantize --classifier-weights int4): every
+# weight byte is read once per image, so a board runs fc6 + fc7 at the slower of its DRAM and the
+# linear4 loop (128 MACs per 64-byte step of 16 outputs x 8 inputs) on 4 cores; fc8 stays int8.
+hidden = 25088 * 4096 + 4096 * 4096
+int4_bytes = hidden // 2 + hidden // 128 + 4096 * 1000
+print(f"\nclassifier at batch 1: {fc_bytes / 1e6:.1f} MB int8, {int4_bytes / 1e6:.1f} MB with 4-bit hidden layers (groups of 128)")
+for board, int8_function, function, cpu_index, ghz, gbps in [
+        ("Raspberry Pi 4", "q8_linear_16x1c4__neon", "q8_linear4_16x1c8__neon", 0, 1.8, 4.0),
+        ("Raspberry Pi 5", "q8_linear_16x1c4__neondot", "q8_linear4_16x1c8__neondot", 2, 2.4, 10.0)]:
+    line = []
+    for name, weights, macs_total in [(int8_function, fc_bytes, fc_bytes), (function, int4_bytes, hidden)]:
+        if name not in rows:
+            line.append(f"{name}: loop not found")
+            continue
+        instructions, per_iteration, results = rows[name]
+        cycles = results[cpu_index][0]
+        compute_ms = macs_total / (per_iteration / cycles * ghz * 1e9 * 4) * 1e3
+        memory_ms = weights / (gbps * 1e9) * 1e3
+        int8_part = 0 if name == int8_function else 4096 * 1000 / (gbps * 1e9) * 1e3
+        line.append(f"{name}: {per_iteration / cycles:.1f} MACs/cycle/core -> compute {compute_ms:.1f} ms, "
+                    f"DRAM {memory_ms:.1f} ms at {gbps:.0f} GB/s: ~{max(compute_ms + int8_part, memory_ms):.0f} ms")
+    print(f"{board}: " + "; ".join(line))
 
 # ---- Winograd F(4x4) on NEON against the direct kernels, per layer (Docs/Kernels.md, "Winograd on ARM").
 # The kernel's four loops, each found by what it does, timed by llvm-mca: the GEMM (the most MACs;

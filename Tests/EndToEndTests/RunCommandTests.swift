@@ -191,7 +191,7 @@ private func checkFractionsOfPeak(_ object: [String: Any]) throws {
     try run.run([try write("truncated.vq8", good.prefix(good.count / 2)), image]).expectCleanFailure("truncated.vq8")
     try run.run([try write("foreign.vq8", Data("PK\u{3}\u{4} definitely a zip".utf8)), image]).expectCleanFailure("foreign.vq8")
     var newer = good
-    newer[12] = 3
+    newer[12] = 4
     try run.run([try write("newer.vq8", newer), image]).expectCleanFailure("newer.vq8", "newer than this reader")
     try run.run([Blobs.directory.appendingPathComponent("absent.vq8").path, image]).expectCleanFailure("absent.vq8")
 }

@@ -101,8 +101,10 @@ public struct CompileJob {
     public var crossLayerEqualization = false
     /// The linear layers' weight format (`--classifier-weights`, `--weight-group-size`).
     public var classifierWeights = ClassifierWeights.int8
-    /// How weights are rounded (`--rounding`): to nearest, or by `GPTQ` (measured, Docs/Accuracy.md).
-    public var rounding = WeightRounding.nearest
+    /// How weights are rounded (`--rounding`): by `GPTQ` (the default: with bias correction it
+    /// measured best, Docs/Accuracy.md), or to nearest (faster, and less memory: GPTQ holds each
+    /// layer's input Gram matrix, fc6's is 2.5 GB).
+    public var rounding = WeightRounding.gptq
 
     /// A job with `vgg-quantize compile`'s defaults for every option not given: ImageNet
     /// preprocessing, `mse`, percentile 99.99, target `generic`, one thread.
@@ -192,6 +194,7 @@ public struct CompileJob {
         let description = (method == .percentile ? "percentile \(percentile)" : method.rawValue)
             + (crossLayerEqualization ? ", cross-layer equalized" : "")
         let pairBounded = pairBoundedWeights ?? target.pairBoundedWeights
+        let roundingNote = rounding == .gptq ? ", GPTQ rounding" : ""
         var rounded: [String: RoundedWeights] = [:]
         if rounding == .gptq {
             // Pair-bounded convolutions keep their own rounding (the bound needs it).
@@ -199,7 +202,7 @@ public struct CompileJob {
                                  classifierWeights: classifierWeights, skipConvolutions: pairBounded)
         }
         var model = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
-                                                target: target.name, calibration: "\(description), \(inputs.count) images",
+                                                target: target.name, calibration: "\(description), \(inputs.count) images\(roundingNote)",
                                                 pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights,
                                                 roundedWeights: rounded)
         if biasCorrection {
@@ -207,7 +210,7 @@ public struct CompileJob {
                                                      threads: threads).network
             model = try ModelQuantizer.quantize(corrected, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name,
-                                                calibration: "\(description), \(inputs.count) images, bias corrected",
+                                                calibration: "\(description), \(inputs.count) images, bias corrected\(roundingNote)",
                                                 pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights,
                                                 roundedWeights: rounded)
         }

@@ -21,8 +21,8 @@ enum Blobs {
 
     /// The hidden linear layers in 4 bits, groups of the default size (format version 3).
     static let digitsInt4Blob = compileDigits(target: "generic", ["--classifier-weights", "int4"], name: "int4")
-    /// Rounded by GPTQ.
-    static let digitsGPTQBlob = compileDigits(target: "generic", ["--rounding", "gptq"], name: "gptq")
+    /// Rounded to nearest (the default is GPTQ).
+    static let digitsNearestBlob = compileDigits(target: "generic", ["--rounding", "nearest"], name: "nearest")
 
     /// TestModels.winograd (an F(4x4) and an F(2x2) layer where the CPU has Winograd kernels), encoded.
     static let winogradBlob: URL = {

@@ -25,6 +25,7 @@ import VGGModel
                              calibration: .folder(digits.appendingPathComponent("calibration"), count: 32),
                              preprocessing: preprocessing, threads: 2)
         job.biasCorrection = biasCorrection
+        job.rounding = .nearest // what these tests measure: bias correction of rounding to nearest's errors
         return try job.run()
     }
 

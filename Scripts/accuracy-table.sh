@@ -2,7 +2,8 @@
 # Docs/Accuracy.md's table: int8 against fp32 (`vgg-quantize eval`) for the trained digits model
 # and the reduced-width random-init fixtures of every arch, with every calibration method, and
 # with the default method and pair-bounded weights ("mse, pair-bounded": --target x86_64-avx2), and
-# the default method without bias correction ("mse, no bias correction": --no-bias-correction).
+# the default method without bias correction ("mse, no bias correction": --no-bias-correction) and
+# with rounding to nearest instead of GPTQ ("mse, rounding to nearest": --rounding nearest).
 # Usage: Scripts/accuracy-table.sh [OUT_DIR]   (needs a release build: swift build -c release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,12 +17,13 @@ out=$W/table.md
 echo "| model | method | top-1 fp32 | top-1 int8 | top-1 agreement | logits SQNR dB | lowest layer SQNR dB |" > $out
 echo "|---|---|---|---|---|---|---|" >> $out
 D=Tests/Fixtures/digits
-METHODS="mse mse-nobc mse-pairs minmax percentile entropy"
+METHODS="mse mse-nearest mse-nobc mse-pairs minmax percentile entropy"
 # compiler options of a row's method
 options() {
   case $1 in
   mse-pairs) echo "--method mse --target x86_64-avx2" ;;
   mse-nobc) echo "--method mse --no-bias-correction" ;;
+  mse-nearest) echo "--method mse --rounding nearest" ;;
   *) echo "--method $1" ;;
   esac
 }
@@ -29,6 +31,7 @@ label() {
   case $1 in
   mse-pairs) echo "mse, pair-bounded" ;;
   mse-nobc) echo "mse, no bias correction" ;;
+  mse-nearest) echo "mse, rounding to nearest" ;;
   *) echo "$1" ;;
   esac
 }

@@ -16,7 +16,7 @@ VARIANTS=${VARIANTS:-"int8 int8+gptq int4/64 int4/128 int4/128+gptq"}
 options() {
   local o=""
   case $1 in int4/*) g=${1#int4/}; o="--classifier-weights int4 --weight-group-size ${g%%+*}" ;; esac
-  case $1 in *gptq) o="$o --rounding gptq" ;; esac
+  case $1 in *gptq) o="$o --rounding gptq" ;; *) o="$o --rounding nearest" ;; esac
   echo "$o"
 }
 out=$W/table.md

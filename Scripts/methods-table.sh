@@ -23,7 +23,7 @@ options() {
   local o="--method mse"
   case $1 in *BC*) ;; *) o="$o --no-bias-correction" ;; esac
   case $1 in *CLE*) o="$o --cross-layer-equalization" ;; esac
-  case $1 in *GPTQ*) o="$o --rounding gptq" ;; esac
+  case $1 in *GPTQ*) o="$o --rounding gptq" ;; *) o="$o --rounding nearest" ;; esac
   echo "$o"
 }
 out=$W/table.md

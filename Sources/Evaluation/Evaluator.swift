@@ -4,6 +4,7 @@ import FloatEngine
 import Imaging
 import Int8Blob
 import Int8Runtime
+import Quantizer
 import VGGModel
 
 /// Runs the fp32 reference and the int8 runtime on the same preprocessed images (the
@@ -50,7 +51,11 @@ public struct Evaluator {
     ///   (`BlobFile.checkMatches`); `RuntimeError` for a bad kernel list or thread count.
     public init(network: VGGNetwork, blob: BlobFile, threads: Int, environment: [String: String]) throws {
         let input = blob.input
-        self.network = network.applying(GraphPass.int8Preparation, input: .init(height: input.cropHeight, width: input.cropWidth))
+        let prepared = network.applying(GraphPass.int8Preparation, input: .init(height: input.cropHeight, width: input.cropWidth))
+        // A blob compiled from the equalized graph (its calibration string says so) is compared
+        // layer by layer with that graph: the same function, the layers' own weights and ranges.
+        self.network = blob.calibration.contains(CrossLayerEqualization.calibrationNote)
+            ? CrossLayerEqualization.equalized(prepared) : prepared
         try blob.checkMatches(self.network)
         self.blob = blob
         self.threads = threads

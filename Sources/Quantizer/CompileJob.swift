@@ -192,7 +192,7 @@ public struct CompileJob {
             clips[name] = try method.clip(observer, percentile: percentile)
         }
         let description = (method == .percentile ? "percentile \(percentile)" : method.rawValue)
-            + (crossLayerEqualization ? ", cross-layer equalized" : "")
+            + (crossLayerEqualization ? ", \(CrossLayerEqualization.calibrationNote)" : "")
         let pairBounded = pairBoundedWeights ?? target.pairBoundedWeights
         let roundingNote = rounding == .gptq ? ", GPTQ rounding" : ""
         var rounded: [String: RoundedWeights] = [:]

@@ -11,6 +11,9 @@ import VGGModel
 /// Measured, not used by default (Docs/Accuracy.md): per-output-channel weight scales already
 /// give every channel its own range, which is what equalization is for with per-tensor scales.
 public enum CrossLayerEqualization {
+    /// What a blob's calibration string holds when its graph was equalized (`CompileJob`).
+    public static let calibrationNote = "cross-layer equalized"
+
     /// The equalized network (the same function, other weights) after `passes` sweeps.
     public static func equalized(_ network: VGGNetwork, passes: Int = 8) -> VGGNetwork {
         var network = network

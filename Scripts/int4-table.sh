@@ -5,6 +5,8 @@
 # digits, labelled) and, from FULL_DIR (Scripts/make_full_checkpoint.py), full-size seeded
 # vgg11_bn, vgg16_bn and vgg19_bn (the first 12 Calibration/ photos calibrate, the other 12 evaluate).
 # Usage: FULL_DIR=/tmp/full Scripts/int4-table.sh [OUT_DIR]   (needs a release build)
+#   VARIANTS="int8+gptq int4/128+gptq" and ARCHS="vgg16_bn" pick rows; EXTRA="--no-cross-layer-equalization"
+#   is added to every compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Q=${Q:-.build/release/vgg-quantize}
@@ -17,7 +19,7 @@ options() {
   local o=""
   case $1 in int4/*) g=${1#int4/}; o="--classifier-weights int4 --weight-group-size ${g%%+*}" ;; esac
   case $1 in *gptq) o="$o --rounding gptq" ;; *) o="$o --rounding nearest" ;; esac
-  echo "$o"
+  echo "$o ${EXTRA:-}"
 }
 out=$W/table.md
 echo "| model | weights | blob MB | top-1 agreement | top-5 agreement | logits SQNR dB | top-1 int8 (fp32) |" > "$out"
@@ -40,7 +42,7 @@ for v in $VARIANTS; do
     --json "$W/digits-$n.json" > /dev/null 2>&1
   row "digits vgg11_bn (trained, 360 held-out)" "$W/digits-$n.vq8" "$W/digits-$n.json" "$v"
 done
-if [ -n "${FULL_DIR:-}" ]; then for a in vgg11_bn vgg16_bn vgg19_bn; do for v in $VARIANTS; do
+if [ -n "${FULL_DIR:-}" ]; then for a in ${ARCHS:-vgg11_bn vgg16_bn vgg19_bn}; do for v in $VARIANTS; do
   n=$(echo "$v" | tr '/+' '-_')
   /usr/bin/time -f "$a $v: compile %e s, %M KB" $Q --arch $a --weights "$FULL_DIR/$a.pth" --calibration "$W/cal12" $(options "$v") \
     -o "$W/$a-$n.vq8" > /dev/null 2>> "$W/times.txt"

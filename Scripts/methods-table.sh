@@ -22,7 +22,7 @@ COMBOS=${COMBOS:-"none BC CLE GPTQ BC+CLE BC+GPTQ CLE+GPTQ BC+CLE+GPTQ"}
 options() {
   local o="--method mse"
   case $1 in *BC*) ;; *) o="$o --no-bias-correction" ;; esac
-  case $1 in *CLE*) o="$o --cross-layer-equalization" ;; esac
+  case $1 in *CLE*) o="$o --cross-layer-equalization" ;; *) o="$o --no-cross-layer-equalization" ;; esac
   case $1 in *GPTQ*) o="$o --rounding gptq" ;; *) o="$o --rounding nearest" ;; esac
   echo "$o"
 }

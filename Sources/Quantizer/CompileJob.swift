@@ -97,8 +97,9 @@ public struct CompileJob {
     /// +0.1 to +4.6 dB on the reduced BatchNorm archs (-0.7 to +3.9 on the others).
     public var biasCorrection = true
     /// Equalize consecutive layers' per-channel weight ranges before calibrating
-    /// (`CrossLayerEqualization`; measured, off by default: Docs/Accuracy.md).
-    public var crossLayerEqualization = false
+    /// (`CrossLayerEqualization`). On by default: with GPTQ and bias correction it measured best
+    /// (Docs/Accuracy.md, "The methods together"; alone it does not help).
+    public var crossLayerEqualization = true
     /// The linear layers' weight format (`--classifier-weights`, `--weight-group-size`).
     public var classifierWeights = ClassifierWeights.int8
     /// How weights are rounded (`--rounding`): by `GPTQ` (the default: with bias correction it

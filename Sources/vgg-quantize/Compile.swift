@@ -60,8 +60,9 @@ struct Compile: ParsableCommand {
         valueName: "gptq|nearest"))
     var rounding = WeightRounding.gptq
 
-    @Flag(name: .customLong("cross-layer-equalization"), help: ArgumentHelp("(measurement only) equalize weight ranges across layers", visibility: .hidden))
-    var crossLayerEqualization = false
+    @Flag(name: .customLong("cross-layer-equalization"), inversion: .prefixedNo, help: ArgumentHelp(
+        "Equalize consecutive layers' weight ranges through ReLU before calibrating (the same function; with GPTQ and bias correction it measured best: Docs/Accuracy.md)."))
+    var crossLayerEqualization = true
 
     @Option(help: ArgumentHelp("Class names, one per line (default: ImageNet's for 1000-class models).", valueName: "file"))
     var labels: String?

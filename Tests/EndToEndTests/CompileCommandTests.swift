@@ -40,7 +40,7 @@ func everyArchCompiles(arch: String) throws {
     }
     #expect(weighted.count == convs + 3)
     #expect(file.input.resize == 72 && file.input.cropHeight == 64 && file.input.cropWidth == 64)
-    #expect(file.calibration.hasPrefix("mse, 4 images"), "default method recorded: \(file.calibration)")
+    #expect(file.calibration.hasPrefix("mse, cross-layer equalized, 4 images"), "default method recorded: \(file.calibration)")
 }
 
 /// Same inputs, same bytes: two runs (with different thread counts for the fp32 calibration
@@ -60,7 +60,7 @@ func everyArchCompiles(arch: String) throws {
     #expect(first == second, "two runs gave different blobs")
     let percentile = try compile("c.vq8", ["--method", "percentile", "--percentile", "99.9"])
     #expect(percentile != first)
-    #expect(try BlobFile(bytes: Array(percentile), name: "c.vq8").calibration.hasPrefix("percentile 99.9, 4 images"))
+    #expect(try BlobFile(bytes: Array(percentile), name: "c.vq8").calibration.hasPrefix("percentile 99.9, cross-layer equalized, 4 images"))
 }
 
 /// The trained digits model: compile with its own calibration images, then run the blob's

@@ -136,7 +136,9 @@ private func json(_ path: URL) throws -> [String: Any] {
         return try json(report)
     }
     let pairs = try evaluate(Blobs.digitsPairsBlob)
-    let plain = try evaluate(Blobs.digitsBlob)
+    // Pair-bounded convolutions keep rounding to nearest (GPTQ does not keep the bound): the
+    // cost of the bound is against plain weights rounded to nearest.
+    let plain = try evaluate(Blobs.digitsNearestBlob)
     let (fp32Top1, int8Top1) = (pairs["fp32_top1"] as! Double, pairs["int8_top1"] as! Double)
     #expect(fp32Top1 - int8Top1 <= AccuracyThresholds.digitsMaximumTop1DropPoints, "int8 top-1 \(int8Top1)% vs fp32 \(fp32Top1)%")
     #expect((pairs["top1_agreement"] as! Double) >= AccuracyThresholds.digitsMinimumTop1Agreement)

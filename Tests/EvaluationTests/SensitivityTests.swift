@@ -36,6 +36,11 @@ import VGGModel
         return try EvaluationImages(folder: folder, labelsFile: nil, classNames: (0..<10).map(String.init))
     }
 
+    /// A digits checkpoint as loaded (the evaluator fuses it, and equalizes it as the blob says).
+    static func loaded(_ name: String) throws -> VGGNetwork {
+        try VGGNetwork.load(arch: nil, weights: digits.appendingPathComponent(name))
+    }
+
     static func analysis(_ model: QuantizedModel, network: VGGNetwork, name: String) throws -> (SensitivityAnalysis, Evaluator) {
         let blob = try BlobFile(bytes: BlobWriter.encode(model), name: name)
         let evaluator = try Evaluator(network: network, blob: blob, threads: 2, environment: [:])
@@ -47,7 +52,7 @@ import VGGModel
     @Test func digitsListsEveryWeightedLayerOnce() throws {
         let compiled = try Self.digitsModel()
         let images = try Self.heldout(40)
-        let (analysis, evaluator) = try Self.analysis(compiled.model, network: compiled.network, name: "digits.vq8")
+        let (analysis, evaluator) = try Self.analysis(compiled.model, network: try Self.loaded("vgg11_bn-digits.pth"), name: "digits.vq8")
         let layers = try analysis.run(images)
         let whole = try evaluator.run(images).logits.sqnrDecibels
         let weighted = evaluator.blob.layers.filter { [.convolution, .linear, .logits].contains($0.kind) }.map(\.name)
@@ -71,7 +76,7 @@ import VGGModel
             conv.weights.packed = conv.weights.packed.map { $0 / 32 * 32 }
             return .convolution(conv)
         }
-        let (analysis, _) = try Self.analysis(compiled.model, network: compiled.network, name: "bad.vq8")
+        let (analysis, _) = try Self.analysis(compiled.model, network: try Self.loaded("vgg11_bn-digits.pth"), name: "bad.vq8")
         let layers = try analysis.run(try Self.heldout(40))
         #expect(layers.first?.name == bad, "\(layers.map { "\($0.name) \($0.aloneSQNRDecibels)" })")
         #expect(layers.max { $0.allButSQNRDecibels < $1.allButSQNRDecibels }?.name == bad)
@@ -89,7 +94,9 @@ import VGGModel
                                       preprocessing: preprocessing).run()
         let images = try EvaluationImages(folder: Self.fixtures.appendingPathComponent("../../Calibration").standardized, labelsFile: nil,
                                           classNames: compiled.model.labels)
-        let (analysis, evaluator) = try Self.analysis(compiled.model, network: compiled.network, name: "vgg16_bn.vq8")
+        let (analysis, evaluator) = try Self.analysis(
+            compiled.model, network: try VGGNetwork.load(arch: nil, weights: Self.fixtures.appendingPathComponent("models/vgg16_bn.pth")),
+            name: "vgg16_bn.vq8")
         let layers = try analysis.run(images)
         let whole = try evaluator.run(images).logits.sqnrDecibels
         #expect(layers.allSatisfy { $0.aloneSQNRDecibels > whole - 1 }, "whole \(whole) dB: \(layers.map { ($0.name, $0.aloneSQNRDecibels) })")

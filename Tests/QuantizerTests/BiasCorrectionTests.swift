@@ -26,6 +26,7 @@ import VGGModel
                              preprocessing: preprocessing, threads: 2)
         job.biasCorrection = biasCorrection
         job.rounding = .nearest // what these tests measure: bias correction of rounding to nearest's errors
+        job.crossLayerEqualization = false
         return try job.run()
     }
 

@@ -40,7 +40,7 @@ func int8ReferenceTracksFloatOnCalibrationImages(arch: String) throws {
                          calibration: .inputs(x.items), preprocessing: preprocessing, method: .minmax)
     let result = try job.run()
     let model = result.model
-    #expect(model.calibration == "minmax, \(x.items.count) images, bias corrected, GPTQ rounding" && model.labels == (0..<10).map { "class \($0)" })
+    #expect(model.calibration == "minmax, cross-layer equalized, \(x.items.count) images, bias corrected, GPTQ rounding" && model.labels == (0..<10).map { "class \($0)" })
     let reference = try FloatEngine(network: result.network).run(x)
     guard case .linear(let last) = model.layers.last! else { Issue.record("last layer is not linear"); return }
     for (image, expected) in zip(x.items, reference.items) {
@@ -71,9 +71,9 @@ func int8ReferenceTracksFloatOnCalibrationImages(arch: String) throws {
     #expect(events == [.calibrationStarted(imageCount: 9), .calibrating(imagesDone: 8), .calibrating(imagesDone: 9),
                        .calibrationFinished])
     #expect(try Data(contentsOf: blob) == Data(BlobWriter.encode(result.model)))
-    #expect(result.calibrationImageCount == 9 && result.methodDescription == "percentile 99.9" && result.pairBoundedWeights)
+    #expect(result.calibrationImageCount == 9 && result.methodDescription == "percentile 99.9, cross-layer equalized" && result.pairBoundedWeights)
     let file = try BlobFile(path: blob.path)
-    #expect(file.arch == "vgg11_bn" && file.target == "x86_64-avx2" && file.calibration == "percentile 99.9, 9 images, bias corrected, GPTQ rounding")
+    #expect(file.arch == "vgg11_bn" && file.target == "x86_64-avx2" && file.calibration == "percentile 99.9, cross-layer equalized, 9 images, bias corrected, GPTQ rounding")
     #expect(file.labels == (0..<10).map { "\($0)" })
     #expect(Preprocessing(file.input) == digitsPreprocessing)
     // The fp32 thread count does not change a bit of the blob.

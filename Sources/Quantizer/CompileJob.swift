@@ -183,6 +183,10 @@ public struct CompileJob {
 
         let prepared = network.applying(GraphPass.int8Preparation, input: size)
         let fused = crossLayerEqualization ? CrossLayerEqualization.equalized(prepared) : prepared
+        if crossLayerEqualization && method == .entropy {
+            progress(.warning("warning: entropy calibration after cross-layer equalization measured far below mse "
+                + "(Docs/Accuracy.md); consider --no-cross-layer-equalization or another --method"))
+        }
         progress(.calibrationStarted(imageCount: inputs.count))
         let observers = try Calibrator(network: fused, threads: threads).observe(inputs, height: size.height, width: size.width) {
             progress(.calibrating(imagesDone: $0))

@@ -203,6 +203,15 @@ public enum BlobWriter {
         var flags: BlobFormat.WeightFlags = weights.pairBounded ? .pairBounded : []
         var packed = ArrayContent.int8(weights.packed)
         if let groups = weights.groups {
+            // What the encoding cannot hold is refused, never truncated (the nibbles keep 4 bits).
+            let label = BlobContents.label(index, weights.name)
+            guard GroupedWeights.isValidGroupSize(groups.size),
+                  groups.multipliers.count == weights.outputs * groups.count(depth: weights.depth) else {
+                throw BlobProblem("\(label): \(groups.multipliers.count) group multipliers for \(weights.outputs) outputs in groups of \(groups.size)")
+            }
+            if let q = weights.packed.first(where: { !GroupedWeights.valueRange.contains(Int($0)) }) {
+                throw BlobProblem("\(label): 4-bit weight \(q) is outside \(GroupedWeights.valueRange.lowerBound)...\(GroupedWeights.valueRange.upperBound)")
+            }
             flags.insert(.grouped4Bit)
             record.groupSize = try u32(groups.size, "\(BlobContents.label(index, weights.name)): weight group size")
             packed = .bytes(GroupedWeights.encode(weights))

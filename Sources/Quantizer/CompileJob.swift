@@ -204,7 +204,7 @@ public struct CompileJob {
         if rounding == .gptq {
             // Pair-bounded convolutions keep their own rounding (the bound needs it).
             rounded = GPTQ.round(fused, inputs: inputs, height: size.height, width: size.width, threads: threads,
-                                 classifierWeights: classifierWeights, skipConvolutions: pairBounded)
+                                 classifierWeights: classifierWeights, skipConvolutions: pairBounded) { progress(.warning($0)) }
         }
         var model = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name, calibration: "\(description), \(inputs.count) images\(roundingNote)",

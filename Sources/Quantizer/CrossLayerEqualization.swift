@@ -8,8 +8,9 @@ import VGGModel
 /// layer's channel c and r2_c the largest |weight| the second applies to it, makes both ranges
 /// sqrt(r1_c * r2_c). Repeated over all pairs until the scales settle.
 ///
-/// Measured, not used by default (Docs/Accuracy.md): per-output-channel weight scales already
-/// give every channel its own range, which is what equalization is for with per-tensor scales.
+/// On by default since 2026-12-06, with GPTQ and bias correction (Docs/Accuracy.md): alone it
+/// does not help (per-output-channel weight scales already give every channel its own range);
+/// before GPTQ it does.
 public enum CrossLayerEqualization {
     /// What a blob's calibration string holds when its graph was equalized (`CompileJob`).
     public static let calibrationNote = "cross-layer equalized"

@@ -7,7 +7,8 @@ import VGGModel
 public enum WeightRounding: String, Sendable, CaseIterable {
     /// To nearest, ties away from zero (Docs/Numerics.md).
     case nearest
-    /// `GPTQ` on every convolution and linear layer.
+    /// `GPTQ` on every convolution and linear layer (but pair-bounded convolutions and layers
+    /// deeper than `GPTQ.maximumDepth`).
     case gptq
 }
 
@@ -33,7 +34,7 @@ public struct RoundedWeights: Sendable, Equatable {
 /// Every convolution and linear layer is rounded so. A convolution has many input vectors per
 /// image (one per output pixel); a linear layer has one, so with fewer calibration images than
 /// inputs (fc6: 25,088) its H is mostly the dampening. It still gains on held-out images
-/// (full-size vgg16_bn, 12 images: 4-bit hidden layers 32.9 -> 34.8 dB logits SQNR), at a cost:
+/// (full-size vgg16_bn, 12 images: 4-bit hidden layers 32.9 -> 34.9 dB logits SQNR), at a cost:
 /// fc6's H is 25,088² floats (2.5 GB) and its factorization takes minutes. Docs/Accuracy.md has
 /// the measurements.
 public enum GPTQ {
@@ -41,17 +42,29 @@ public enum GPTQ {
     static let dampening: Float = 0.01
     /// Columns per lazy block update.
     static let blockSize = 128
+    /// The deepest layer GPTQ rounds: its input Gram matrix is depth² floats (32,768: 4 GiB).
+    /// A deeper one keeps rounding to nearest, with a warning (fc6 of VGG is 25,088 deep).
+    static let maximumDepth = 32_768
 
     /// The rounded weights of every convolution and linear layer of `network`, by layer name.
     /// - Parameters:
     ///   - network: the fused graph the model is quantized from.
     ///   - inputs: preprocessed calibration images, `[3][height][width]` each.
     ///   - skipConvolutions: leave the convolutions to rounding to nearest (pair-bounded ones).
+    ///   - warning: receives one line for each layer left to rounding to nearest (too deep, or its
+    ///     dampened H not positive definite).
     public static func round(_ network: VGGNetwork, inputs: [[Float]], height: Int, width: Int, threads: Int,
-                             classifierWeights: ClassifierWeights, skipConvolutions: Bool = false) -> [String: RoundedWeights] {
+                             classifierWeights: ClassifierWeights, skipConvolutions: Bool = false,
+                             warning: (String) -> Void = { _ in }) -> [String: RoundedWeights] {
         var layers = ModelQuantizer.weightRows(network, height: height, width: width)
         layers = layers.filter { layer in
-            !(skipConvolutions && !layer.isLinear)
+            guard !(skipConvolutions && !layer.isLinear) else { return false }
+            guard layer.depth <= maximumDepth else {
+                warning("warning: layer \(layer.name): depth \(layer.depth) is beyond GPTQ's \(maximumDepth) "
+                    + "(its input Gram matrix would take \(layer.depth * layer.depth * 4 / 1_000_000_000) GB); rounded to nearest")
+                return false
+            }
+            return true
         }
         guard !layers.isEmpty else { return [:] }
         var grams = layers.map { [Float](repeating: 0, count: $0.depth * $0.depth) }
@@ -73,8 +86,12 @@ public enum GPTQ {
             let format: ClassifierWeights = layer.isLinear && !layer.isLogits ? classifierWeights : .int8
             if let rounded = round(rows: layer.rows, outputs: layer.outputs, depth: layer.depth, gram: &grams[i], format: format) {
                 result[layer.name] = rounded
+            } else {
+                warning("warning: layer \(layer.name): its calibration inputs' Gram matrix is not positive definite "
+                    + "(non-finite activations?); rounded to nearest")
             }
             grams[i] = []
+            layers[i].rows = []
         }
         return result
     }
@@ -103,7 +120,8 @@ public enum GPTQ {
         var scales = [Float](repeating: 1, count: outputs)
         for o in 0 ..< outputs {
             let range = rows[o * depth ..< (o + 1) * depth].reduce(Float(0)) { max($0, abs($1)) }
-            if range > 0 { scales[o] = range / largest }
+            // A row too small for a normal scale is a row of zeros (as rounding to nearest has it).
+            if range / largest >= Float.leastNormalMagnitude { scales[o] = range / largest }
         }
         // Columns as rows: wt[k][o], so that a column is contiguous.
         var wt = [Float](repeating: 0, count: depth * outputs)
@@ -139,7 +157,8 @@ public enum GPTQ {
                             let error = errors.baseAddress! + (k - blockStart) * outputs
                             for o in 0 ..< outputs {
                                 let w = column[o]
-                                let q = min(max((w / steps[o]).rounded(), low), high)
+                                // In Double, as rounding to nearest does (Docs/Numerics.md).
+                                let q = Float(min(max((Double(w) / Double(steps[o])).rounded(), Double(low)), Double(high)))
                                 values[o * depth + k] = Int8(q)
                                 error[o] = (w - q * steps[o]) / diagonal
                             }

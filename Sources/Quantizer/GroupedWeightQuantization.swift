@@ -93,7 +93,8 @@ public struct GroupedWeightQuantization: Sendable {
     private static func quantizeRow(_ row: ArraySlice<Float>, groupSize: Int, values: UnsafeMutablePointer<Int8>,
                                      scale: inout Float, multipliers: UnsafeMutablePointer<Int8>) {
         let largest = row.reduce(Float(0)) { max($0, abs($1)) }
-        guard largest > 0 else { return }
+        // A row too small for a normal scale is a row of zeros (scale 1, q 0).
+        guard largest / Float(GroupedWeights.largestProduct) >= Float.leastNormalMagnitude else { return }
         let s = largest / Float(GroupedWeights.largestProduct)
         scale = s
         let start = row.startIndex

@@ -6,7 +6,7 @@ import VGGModel
 /// ranges into the int8 model a blob carries (Docs/Numerics.md).
 public struct ModelQuantizer {
     /// Largest |accumulator| any weight-activation product sum may reach before the bias:
-    /// depth * 127 * 255. VGG's largest depth is fc6's 25088: 812,559,360 < 2^31 - 1.
+    /// depth * 127 * 255. VGG's largest depth is fc6's 25088: 812,474,880 < 2^31 - 1.
     static func productBound(depth: Int) -> Int64 { Int64(depth) * 127 * 255 }
 
     public enum QuantizerError: Error, CustomStringConvertible {

@@ -32,7 +32,8 @@ public struct WeightQuantization: Sendable {
         for o in 0..<outputs {
             let row = rows[o * depth ..< (o + 1) * depth]
             let largest = row.map { abs($0) }.max() ?? 0
-            guard largest > 0 else { continue }
+            // A row too small for a normal scale (or all zeros) keeps scale 1 and q 0.
+            guard largest / 127 >= Float.leastNormalMagnitude else { continue }
             var scale = largest / 127
             if pairBounded {
                 var largestPair: Float = 0

@@ -80,6 +80,19 @@ import TestSupport
             == "layer 5 \"classifier.3\": non-zero fields that a logits layer does not use: groupSize")
     }
 
+    /// The writer refuses what the nibbles cannot hold instead of truncating it.
+    @Test func theWriterRefusesWhatFourBitsCannotHold() throws {
+        var model = Self.groupedModel(seed: 4)
+        guard case .linear(var linear) = model.layers[5] else { Issue.record("layer 5 is linear"); return }
+        linear.weights.packed[0] = 8
+        model.layers[5] = .linear(linear)
+        #expect(throws: BlobError.self) { try BlobWriter.encode(model) }
+        linear.weights.packed[0] = 0
+        linear.weights.groups?.multipliers.removeLast()
+        model.layers[5] = .linear(linear)
+        #expect(throws: BlobError.self) { try BlobWriter.encode(model) }
+    }
+
     @Test func version3NeedsAGroupedLayer() throws {
         var bytes = try BlobWriter.encode(TinyModel.make(seed: 3))
         BlobBytes.set(&bytes, u32: 3, at: 12)
@@ -87,7 +100,7 @@ import TestSupport
         #expect(BlobBytes.problem(bytes) == "format version 3 blob without grouped 4-bit weights (such a model is written as version 1)")
     }
 
-    /// Multipliers and padding are checked with data verification (inspect, the writer).
+    /// Multipliers and padding are checked with data verification (the writer, vgg-run's default open).
     @Test func multipliersAndPaddingAreCheckedWithDataVerification() throws {
         let weights = Int(BlobBytes.u64(Self.grouped, at: BlobBytes.layerField(Self.grouped, 5, .packedWeights)))
         let nibbles = GroupedWeights.nibbleByteCount(outputs: 6, depth: 17)

@@ -16,8 +16,14 @@ import TestSupport
                                               outputs: 1, depth: 16, groupSize: 8)
         #expect(exact.groups.multipliers == [8, -16])
         #expect(Array(exact.values) == [4, -8, 2, 0, 0, 0, 0, 0, -8, 0, 0, 0, 0, 0, 0, 0])
-        // A zero row: scale 1, q 0.
+        // A zero row: scale 1, q 0; so is a row too small for a normal scale (subnormal weights),
+        // in int8 and 4 bits alike, where a zero scale would divide by zero.
         #expect(q.values[8...].allSatisfy { $0 == 0 })
+        let tiny: [Float] = [1e-44, -3e-45, 0, 0, 0, 0, 0, 0]
+        let grouped = GroupedWeightQuantization(rows: tiny, outputs: 1, depth: 8, groupSize: 8)
+        #expect(grouped.scales == [1] && grouped.values.allSatisfy { $0 == 0 })
+        let int8 = WeightQuantization(rows: tiny, outputs: 1, depth: 8)
+        #expect(int8.scales == [1] && int8.values.allSatisfy { $0 == 0 })
     }
 
     /// Seeded bell-shaped rows with an outlier per row: q and m in range, every weight within half

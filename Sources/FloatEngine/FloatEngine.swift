@@ -79,6 +79,22 @@ public struct FloatEngine: Sendable {
         return x
     }
 
+    /// Runs `images` (`[3][height][width]` each) through the network `batchSize` at a time and
+    /// hands `body` every layer with its input batch, before the layer runs: what the
+    /// quantizer's passes over the calibration images measure (bias correction's output shifts,
+    /// GPTQ's input Gram matrices).
+    public func forEachLayerInput(_ images: [[Float]], height: Int, width: Int, batchSize: Int = 8,
+                                  _ body: (NamedLayer, FloatTensor) -> Void) {
+        for start in stride(from: 0, to: images.count, by: batchSize) {
+            let batch = Array(images[start ..< min(start + batchSize, images.count)])
+            var x = FloatTensor(batch: batch, channels: 3, height: height, width: width)
+            for (index, named) in network.layers.enumerated() {
+                body(named, x)
+                x = run(x, layers: index ..< index + 1)
+            }
+        }
+    }
+
     /// One layer on `x` (any layer: calibration's bias correction applies layers that are not
     /// in the network).
     public func apply(_ layer: FloatLayer, to x: FloatTensor) -> FloatTensor {

@@ -250,7 +250,7 @@ extension BlobContents {
             for lane in 0 ..< PackedWeights.outputTile {
                 let output = block * PackedWeights.outputTile + lane
                 for group in 0 ..< groupCount {
-                    let m = Int(Int8(bitPattern: raw[nibbleBytes + (block * groupCount + group) * PackedWeights.outputTile + lane]))
+                    let m = Int(Int8(bitPattern: raw[nibbleBytes + GroupedWeights.multiplierByte(output: output, group: group, groupCount: groupCount)]))
                     guard output < outputs || m == 0 else {
                         throw BlobProblem("\(label): group multiplier \(m) of padding output \(output) (padding is zero)")
                     }
@@ -260,7 +260,7 @@ extension BlobContents {
                 }
                 // Padding nibbles: every k of a padding output, k in depth ..< 8 * steps of the others.
                 for k in (output < outputs ? depth : 0) ..< steps * GroupedWeights.step {
-                    let byte = raw[(block * steps + k / 8) * 64 + lane * 4 + k % 4]
+                    let byte = raw[GroupedWeights.nibbleByte(output: output, depth: k, steps: steps)]
                     guard (k % 8 < 4 ? byte & 15 : byte >> 4) == 0 else {
                         throw BlobProblem("\(label): grouped weights have a non-zero padding weight at output \(output), depth \(k)")
                     }

@@ -47,6 +47,19 @@ public enum GroupedWeights {
     /// The group sizes `vgg-quantize --weight-group-size` offers; the format takes any multiple of 8.
     public static let offeredGroupSizes = [32, 64, 128, 256]
 
+    /// The byte of the nibble part that holds q[o][k] (its low nibble when k % 8 < 4, else its
+    /// high one), for a layer of `steps` = ceil(depth / 8) steps.
+    @inline(__always)
+    public static func nibbleByte(output o: Int, depth k: Int, steps: Int) -> Int {
+        ((o / PackedWeights.outputTile) * steps + k / step) * 64 + (o % PackedWeights.outputTile) * 4 + k % 4
+    }
+
+    /// The byte of the multiplier part (counted from its start) that holds m[o][g].
+    @inline(__always)
+    public static func multiplierByte(output o: Int, group g: Int, groupCount: Int) -> Int {
+        ((o / PackedWeights.outputTile) * groupCount + g) * PackedWeights.outputTile + o % PackedWeights.outputTile
+    }
+
     public static func isValidGroupSize(_ size: Int) -> Bool { size >= step && size % step == 0 && size <= 1 << 20 }
 
     public static func nibbleByteCount(outputs: Int, depth: Int) -> Int {
@@ -72,15 +85,12 @@ public enum GroupedWeights {
         let nibbles = nibbleByteCount(outputs: outputs, depth: depth)
         var bytes = [UInt8](repeating: 0, count: byteCount(outputs: outputs, depth: depth, groupSize: groups.size))
         for o in 0 ..< outputs {
-            let (block, lane) = (o / PackedWeights.outputTile, o % PackedWeights.outputTile)
             for k in 0 ..< depth {
                 let q = UInt8(bitPattern: weights.packed[PackedWeights.index(output: o, depth: k, paddedDepth: paddedDepth)]) & 15
-                let (s, r) = (k / step, k % step)
-                let index = (block * steps + s) * 64 + lane * 4 + r % 4
-                bytes[index] |= r < 4 ? q : q << 4
+                bytes[nibbleByte(output: o, depth: k, steps: steps)] |= k % step < 4 ? q : q << 4
             }
             for g in 0 ..< groupCount {
-                bytes[nibbles + (block * groupCount + g) * PackedWeights.outputTile + lane] =
+                bytes[nibbles + multiplierByte(output: o, group: g, groupCount: groupCount)] =
                     UInt8(bitPattern: groups.multipliers[o * groupCount + g])
             }
         }
@@ -99,14 +109,13 @@ public enum GroupedWeights {
         var packed = [Int8](repeating: 0, count: PackedWeights.byteCount(outputs: outputs, depth: depth))
         var multipliers = [Int8](repeating: 0, count: outputs * groupCount)
         for o in 0 ..< outputs {
-            let (block, lane) = (o / PackedWeights.outputTile, o % PackedWeights.outputTile)
             for k in 0 ..< depth {
-                let (s, r) = (k / step, k % step)
-                let byte = bytes[(block * steps + s) * 64 + lane * 4 + r % 4]
-                packed[PackedWeights.index(output: o, depth: k, paddedDepth: paddedDepth)] = value(r < 4 ? byte : byte >> 4)
+                let byte = bytes[nibbleByte(output: o, depth: k, steps: steps)]
+                packed[PackedWeights.index(output: o, depth: k, paddedDepth: paddedDepth)] = value(k % step < 4 ? byte : byte >> 4)
             }
             for g in 0 ..< groupCount {
-                multipliers[o * groupCount + g] = Int8(bitPattern: bytes[nibbles + (block * groupCount + g) * PackedWeights.outputTile + lane])
+                multipliers[o * groupCount + g] =
+                    Int8(bitPattern: bytes[nibbles + multiplierByte(output: o, group: g, groupCount: groupCount)])
             }
         }
         return (packed, WeightGroups(size: groupSize, multipliers: multipliers))

@@ -25,27 +25,20 @@ public enum BiasCorrection {
         let engine = FloatEngine(network: network, threads: threads)
         var sums: [String: [Double]] = [:]
         var positions: [String: Int] = [:]
-        let batchSize = 8
-        for start in stride(from: 0, to: inputs.count, by: batchSize) {
-            let batch = Array(inputs[start..<min(start + batchSize, inputs.count)])
-            var x = FloatTensor(batch: batch, channels: 3, height: height, width: width)
-            for (index, named) in network.layers.enumerated() {
-                if let error = errors[named.name] {
-                    let shift = engine.apply(error, to: x)
-                    let outputs = shift.shape[1]
-                    let plane = shift.values.count / (shift.shape[0] * outputs)
-                    var channelSums = sums[named.name] ?? [Double](repeating: 0, count: outputs)
-                    for n in 0..<shift.shape[0] {
-                        for o in 0..<outputs {
-                            let base = (n * outputs + o) * plane
-                            channelSums[o] += shift.values[base ..< base + plane].reduce(0.0) { $0 + Double($1) }
-                        }
-                    }
-                    sums[named.name] = channelSums
-                    positions[named.name, default: 0] += shift.shape[0] * plane
+        engine.forEachLayerInput(inputs, height: height, width: width) { named, x in
+            guard let error = errors[named.name] else { return }
+            let shift = engine.apply(error, to: x)
+            let outputs = shift.shape[1]
+            let plane = shift.values.count / (shift.shape[0] * outputs)
+            var channelSums = sums[named.name] ?? [Double](repeating: 0, count: outputs)
+            for n in 0..<shift.shape[0] {
+                for o in 0..<outputs {
+                    let base = (n * outputs + o) * plane
+                    channelSums[o] += shift.values[base ..< base + plane].reduce(0.0) { $0 + Double($1) }
                 }
-                x = engine.run(x, layers: index..<index + 1)
             }
+            sums[named.name] = channelSums
+            positions[named.name, default: 0] += shift.shape[0] * plane
         }
         var shifts: [String: [Float]] = [:]
         var corrected = network

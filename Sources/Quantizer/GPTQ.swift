@@ -69,17 +69,8 @@ public enum GPTQ {
         guard !layers.isEmpty else { return [:] }
         var grams = layers.map { [Float](repeating: 0, count: $0.depth * $0.depth) }
         let index = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
-        let engine = FloatEngine(network: network, threads: threads)
-        let batchSize = 8
-        for start in stride(from: 0, to: inputs.count, by: batchSize) {
-            let batch = Array(inputs[start ..< min(start + batchSize, inputs.count)])
-            var x = FloatTensor(batch: batch, channels: 3, height: height, width: width)
-            for (position, named) in network.layers.enumerated() {
-                if let i = index[named.name] {
-                    layers[i].addGram(of: x, to: &grams[i])
-                }
-                x = engine.run(x, layers: position ..< position + 1)
-            }
+        FloatEngine(network: network, threads: threads).forEachLayerInput(inputs, height: height, width: width) { named, x in
+            if let i = index[named.name] { layers[i].addGram(of: x, to: &grams[i]) }
         }
         var result: [String: RoundedWeights] = [:]
         for (i, layer) in layers.enumerated() {

@@ -11,8 +11,9 @@ struct Compile: ParsableCommand {
         commandName: "compile",
         abstract: "Quantize a torchvision VGG checkpoint to an int8 blob (the default subcommand).",
         discussion: """
-        Folds BatchNorm into the convolutions, fuses ReLU, calibrates activation ranges on the \
-        images of --calibration, quantizes weights per output channel and writes the blob atomically.
+        Folds BatchNorm into the convolutions, fuses ReLU, equalizes weight ranges across layers, \
+        calibrates activation ranges on the images of --calibration, quantizes weights per output \
+        channel with GPTQ's rounding, corrects biases and writes the blob atomically.
         """)
 
     @OptionGroup var model: ModelOptions

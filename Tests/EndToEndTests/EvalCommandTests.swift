@@ -128,13 +128,6 @@ private func json(_ path: URL) throws -> [String: Any] {
 /// The digits model compiled for x86_64-avx2 (pair-bounded convolution weights) keeps its
 /// accuracy, and costs little logits SQNR against plain 8-bit weights.
 @Test func pairBoundedDigitsKeepTheirAccuracy() throws {
-    func evaluate(_ blob: URL) throws -> [String: Any] {
-        let report = Scratch.directory.appendingPathComponent("pairs-\(UUID().uuidString).json")
-        let result = try quantize.run(["eval", "--weights", weights, "--blob", blob.path, "--images", heldout.path,
-                                       "--labels", heldoutLabels, "--json", report.path, "--threads", "2"])
-        #expect(result.status == 0, "\(result.stderr)")
-        return try json(report)
-    }
     let pairs = try evaluate(Blobs.digitsPairsBlob)
     // Pair-bounded convolutions keep rounding to nearest (GPTQ does not keep the bound): the
     // cost of the bound is against plain weights rounded to nearest.

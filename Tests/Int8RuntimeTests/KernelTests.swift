@@ -261,10 +261,16 @@ import TestSupport
 
     @Test(arguments: linearKernels)
     func linearKernelMatchesTheReference(_ kernel: Kernel) throws {
-        #expect(!Self.linearCases.isEmpty)
-        for (testCase, expected) in Self.linearCases {
+        expectLinearMatches(kernel, Self.linearCases, run: KernelRunner.linear)
+    }
+
+    /// Every case, whole and split into output ranges, bit for bit against the reference.
+    func expectLinearMatches(_ kernel: Kernel, _ cases: [(LinearCase, expected: [Int32])],
+                             run: (Kernel, LinearCase, [Int]) -> [Int32]) {
+        #expect(!cases.isEmpty)
+        for (testCase, expected) in cases {
             for split in outputSplits(testCase.weights.outputs) {
-                let got = KernelRunner.linear(kernel, testCase, split: split)
+                let got = run(kernel, testCase, split)
                 let wrong = expected.indices.filter { got[$0] != expected[$0] }
                 let detail = "outputs \(wrong.prefix(5)) got \(wrong.prefix(5).map { got[$0] }), expected \(wrong.prefix(5).map { expected[$0] })"
                 #expect(wrong.isEmpty, "\(kernel.name), \(testCase), split at \(split): \(detail)")
@@ -278,15 +284,7 @@ import TestSupport
 
     @Test(arguments: linear4Kernels)
     func linear4KernelMatchesTheReference(_ kernel: Kernel) throws {
-        #expect(!Self.groupedCases.isEmpty)
-        for (testCase, expected) in Self.groupedCases {
-            for split in outputSplits(testCase.weights.outputs) {
-                let got = KernelRunner.linear4(kernel, testCase, split: split)
-                let wrong = expected.indices.filter { got[$0] != expected[$0] }
-                let detail = "outputs \(wrong.prefix(5)) got \(wrong.prefix(5).map { got[$0] }), expected \(wrong.prefix(5).map { expected[$0] })"
-                #expect(wrong.isEmpty, "\(kernel.name), \(testCase), split at \(split): \(detail)")
-            }
-        }
+        expectLinearMatches(kernel, Self.groupedCases, run: KernelRunner.linear4)
     }
 
     /// Every complete entry has a linear4 kernel, so a grouped layer runs wherever an int8 one does.

@@ -45,25 +45,24 @@ struct Linear: Operation, OperationPlanner {
     func run(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, in workspace: Workspace) {
         let outputs = layer.outputs
         let inputBytes = UnsafePointer(source.assumingMemoryBound(to: UInt8.self) + input.origin)
+        // The kernel on one range of outputs, whole 16-blocks but at the end.
+        let call: (Int32, Int32) -> Void
         switch function {
         case .int8(let function):
             let params = q8_linear_params(
                 input: inputBytes, depth: Int32(layer.depth), weights: layer.packedWeights.baseAddress, bias: layer.bias.baseAddress,
                 outputs: Int32(outputs), accumulators: workspace.accumulators)
-            workspace.parallel(count: (outputs + 15) / 16) { _, blocks in
-                let (begin, end) = (blocks.lowerBound * 16, min(blocks.upperBound * 16, outputs))
-                withUnsafePointer(to: params) { function($0, Int32(begin), Int32(end)) }
-            }
+            call = { begin, end in withUnsafePointer(to: params) { function($0, begin, end) } }
         case .grouped(let function):
             let params = q8_linear4_params(
                 input: inputBytes, depth: Int32(layer.depth),
                 weights: UnsafeRawPointer(layer.packedWeights.baseAddress!).assumingMemoryBound(to: UInt8.self),
                 group_multipliers: layer.groupMultipliers.baseAddress, group_size: Int32(layer.groupSize!),
                 bias: layer.bias.baseAddress, outputs: Int32(outputs), accumulators: workspace.accumulators)
-            workspace.parallel(count: (outputs + 15) / 16) { _, blocks in
-                let (begin, end) = (blocks.lowerBound * 16, min(blocks.upperBound * 16, outputs))
-                withUnsafePointer(to: params) { function($0, Int32(begin), Int32(end)) }
-            }
+            call = { begin, end in withUnsafePointer(to: params) { function($0, begin, end) } }
+        }
+        workspace.parallel(count: (outputs + 15) / 16) { _, blocks in
+            call(Int32(blocks.lowerBound * 16), Int32(min(blocks.upperBound * 16, outputs)))
         }
         guard !isLogits else { return }
         let outputOrigin = destination.assumingMemoryBound(to: UInt8.self) + output.origin

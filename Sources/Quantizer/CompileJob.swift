@@ -103,8 +103,8 @@ public struct CompileJob {
     /// The linear layers' weight format (`--classifier-weights`, `--weight-group-size`).
     public var classifierWeights = ClassifierWeights.int8
     /// How weights are rounded (`--rounding`): by `GPTQ` (the default: with bias correction it
-    /// measured best, Docs/Accuracy.md), or to nearest (faster, and less memory: GPTQ holds each
-    /// layer's input Gram matrix, fc6's is 2.5 GB).
+    /// measured best, Docs/Accuracy.md), or to nearest (faster, and less memory: GPTQ holds a
+    /// convolution's input Gram matrix, the deepest 4,608² floats, and a linear layer's inputs).
     public var rounding = WeightRounding.gptq
 
     /// A job with `vgg-quantize compile`'s defaults for every option not given: ImageNet

@@ -34,16 +34,18 @@ public struct RoundedWeights: Sendable, Equatable {
 /// Every convolution and linear layer is rounded so. A convolution has many input vectors per
 /// image (one per output pixel); a linear layer has one, so with fewer calibration images than
 /// inputs (fc6: 25,088) its H is mostly the dampening. It still gains on held-out images
-/// (full-size vgg16_bn, 12 images: 4-bit hidden layers 32.9 -> 34.9 dB logits SQNR), at a cost:
-/// fc6's H is 25,088² floats (2.5 GB) and its factorization takes minutes. Docs/Accuracy.md has
-/// the measurements.
+/// (full-size vgg16_bn, 12 images: 4-bit hidden layers 32.9 -> 34.9 dB logits SQNR). Such a
+/// layer, with fewer than 1/32 as many images as inputs, takes the low-rank path
+/// (`roundLowRank`, GPTQ+LowRank.swift): fc6's H would be 25,088² floats (2.5 GB) and its
+/// factorization minutes. Docs/Accuracy.md has the measurements.
 public enum GPTQ {
     /// Fraction of H's mean diagonal added to its diagonal (the paper's default).
     static let dampening: Float = 0.01
     /// Columns per lazy block update.
     static let blockSize = 128
-    /// The deepest layer GPTQ rounds: its input Gram matrix is depth² floats (32,768: 4 GiB).
-    /// A deeper one keeps rounding to nearest, with a warning (fc6 of VGG is 25,088 deep).
+    /// The deepest layer the dense path rounds: its input Gram matrix is depth² floats (32,768:
+    /// 4 GiB). A deeper one keeps rounding to nearest, with a warning, unless it takes the
+    /// low-rank path (fc6 of VGG is 25,088 deep).
     static let maximumDepth = 32_768
 
     /// The rounded weights of every convolution and linear layer of `network`, by layer name.
@@ -57,9 +59,11 @@ public enum GPTQ {
                              classifierWeights: ClassifierWeights, skipConvolutions: Bool = false,
                              warning: (String) -> Void = { _ in }) -> [String: RoundedWeights] {
         var layers = ModelQuantizer.weightRows(network, height: height, width: width)
+        // A linear layer sees one input vector per image: with few images, the low-rank path.
+        let isLowRank = { (layer: WeightRows) in layer.isLinear && usesLowRank(depth: layer.depth, samples: inputs.count) }
         layers = layers.filter { layer in
             guard !(skipConvolutions && !layer.isLinear) else { return false }
-            guard layer.depth <= maximumDepth else {
+            guard isLowRank(layer) || layer.depth <= maximumDepth else {
                 warning("warning: layer \(layer.name): depth \(layer.depth) is beyond GPTQ's \(maximumDepth) "
                     + "(its input Gram matrix would take \(layer.depth * layer.depth * 4 / 1_000_000_000) GB); rounded to nearest")
                 return false
@@ -67,21 +71,30 @@ public enum GPTQ {
             return true
         }
         guard !layers.isEmpty else { return [:] }
-        var grams = layers.map { [Float](repeating: 0, count: $0.depth * $0.depth) }
+        let lowRank = layers.map(isLowRank)
+        // Each layer's input Gram matrix (dense path) or input vectors (low-rank path).
+        var grams = layers.indices.map { lowRank[$0] ? [] : [Float](repeating: 0, count: layers[$0].depth * layers[$0].depth) }
+        var vectors = layers.indices.map { _ in [Float]() }
         let index = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
         FloatEngine(network: network, threads: threads).forEachLayerInput(inputs, height: height, width: width) { named, x in
-            if let i = index[named.name] { layers[i].addGram(of: x, to: &grams[i]) }
+            guard let i = index[named.name] else { return }
+            if lowRank[i] { layers[i].appendInputs(of: x, to: &vectors[i]) } else { layers[i].addGram(of: x, to: &grams[i]) }
         }
         var result: [String: RoundedWeights] = [:]
         for (i, layer) in layers.enumerated() {
             let format: ClassifierWeights = layer.isLinear && !layer.isLogits ? classifierWeights : .int8
-            if let rounded = round(rows: layer.rows, outputs: layer.outputs, depth: layer.depth, gram: &grams[i], format: format) {
+            let rounded = lowRank[i]
+                ? roundLowRank(rows: layer.rows, outputs: layer.outputs, depth: layer.depth, inputs: vectors[i],
+                               samples: inputs.count, format: format)
+                : round(rows: layer.rows, outputs: layer.outputs, depth: layer.depth, gram: &grams[i], format: format)
+            if let rounded {
                 result[layer.name] = rounded
             } else {
                 warning("warning: layer \(layer.name): its calibration inputs' Gram matrix is not positive definite "
                     + "(non-finite activations?); rounded to nearest")
             }
             grams[i] = []
+            vectors[i] = []
             layers[i].rows = []
         }
         return result
@@ -229,19 +242,35 @@ struct WeightRows {
                     }
                 }
             } else {
-                let row = filled * depth
-                if readsPaddedMap {
-                    for i in row ..< row + depth { buffer[i] = 0 }
-                    for p in 0 ..< perImage / channels {
-                        for c in 0 ..< channels { buffer[row + p * paddedChannels + c] = image[base + p * channels + c] }
-                    }
-                } else {
-                    for k in 0 ..< depth { buffer[row + k] = image[base + k] }
-                }
+                writeLinearInput(image, to: &buffer, at: filled * depth)
                 filled += 1
                 if filled == chunk { flush() }
             }
         }
         flush()
+    }
+
+    /// Appends a linear layer's input vector of every image of `x` to `vectors` ([n][depth]).
+    func appendInputs(of x: FloatTensor, to vectors: inout [Float]) {
+        let images = x.shape[0]
+        let perImage = x.values.count / images
+        for n in 0 ..< images {
+            let row = vectors.count
+            vectors.append(contentsOf: repeatElement(0, count: depth))
+            writeLinearInput(x.values[n * perImage ..< (n + 1) * perImage], to: &vectors, at: row)
+        }
+    }
+
+    /// A linear layer's input vector of one image into buffer[row ..< row + depth].
+    private func writeLinearInput(_ image: ArraySlice<Float>, to buffer: inout [Float], at row: Int) {
+        let base = image.startIndex
+        if readsPaddedMap {
+            for i in row ..< row + depth { buffer[i] = 0 }
+            for p in 0 ..< image.count / channels {
+                for c in 0 ..< channels { buffer[row + p * paddedChannels + c] = image[base + p * channels + c] }
+            }
+        } else {
+            for k in 0 ..< depth { buffer[row + k] = image[base + k] }
+        }
     }
 }

@@ -112,7 +112,7 @@ public struct GroupedWeightQuantization: Sendable {
 }
 
 /// A buffer handed to `concurrentPerform`'s pieces, which write disjoint rows of it.
-private struct UncheckedBuffer<Element>: @unchecked Sendable {
+struct UncheckedBuffer<Element>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<Element>
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }

@@ -57,7 +57,7 @@ struct Compile: ParsableCommand {
     var weightGroupSize: Int?
 
     @Option(help: ArgumentHelp(
-        "Weight rounding: gptq (rounding-aware on the calibration images, the default: vgg16 needs about 4 GB and minutes), or nearest (fast, 1.6 GB; Docs/Accuracy.md).",
+        "Weight rounding: gptq (rounding-aware on the calibration images, the default: vgg16 about a minute more and 1.8 GB), or nearest (1.6 GB; Docs/Accuracy.md).",
         valueName: "gptq|nearest"))
     var rounding = WeightRounding.gptq
 

@@ -5,7 +5,8 @@ import TestSupport
 
 /// GPTQ (Sources/Quantizer/GPTQ.swift): with uncorrelated inputs (a diagonal Gram matrix) nothing
 /// is passed on and it is rounding to nearest exactly; with correlated inputs its output error on
-/// those inputs is well below rounding to nearest's, in int8 and in 4-bit groups.
+/// those inputs is well below rounding to nearest's, in int8 and in 4-bit groups; with fewer input
+/// vectors than inputs, the low-rank path (`roundLowRank`) gives the dense path's result.
 @Suite struct GPTQTests {
     static func layer(seed: UInt64, outputs: Int, depth: Int, samples: Int, correlated: Bool)
         -> (rows: [Float], inputs: [[Float]], gram: [Float]) {
@@ -80,5 +81,57 @@ import TestSupport
         }
         print("GPTQTests \(format): output error \(gptqError / nearestError)x rounding to nearest's")
         #expect(gptqError < nearestError / 2, "\(format): GPTQ \(gptqError), nearest \(nearestError)")
+    }
+
+    @Test(arguments: [ClassifierWeights.int8, .int4(groupSize: 32)])
+    func theLowRankPathGivesTheDensePathsResult(format: ClassifierWeights) throws {
+        let (outputs, depth, samples) = (24, 256, 8)
+        #expect(GPTQ.usesLowRank(depth: depth, samples: samples))
+        let (rows, generated, _) = Self.layer(seed: 3, outputs: outputs, depth: depth, samples: samples, correlated: true)
+        var inputs = generated
+        // An input that never fires (its column of H is zero): rounded to nearest on both paths.
+        for s in 0 ..< samples { inputs[s][5] = 0 }
+        var gram = [Float](repeating: 0, count: depth * depth)
+        for x in inputs {
+            for i in 0 ..< depth {
+                for j in i ..< depth { gram[i * depth + j] += x[i] * x[j] }
+            }
+        }
+        let dense = try #require(GPTQ.round(rows: rows, outputs: outputs, depth: depth, gram: &gram, format: format))
+        let lowRank = try #require(GPTQ.roundLowRank(rows: rows, outputs: outputs, depth: depth, inputs: inputs.flatMap { $0 },
+                                                     samples: samples, format: format))
+        #expect(lowRank.scales == dense.scales)
+        // The same optimum, in Double against Float: a weight within rounding error of a tie may
+        // round the other way, and what is passed on then differs by a step.
+        let same = zip(lowRank.values, dense.values).filter { $0 == $1 }.count
+        print("GPTQTests \(format): low-rank path \(same) of \(dense.values.count) values as the dense path's")
+        #expect(same >= dense.values.count * 99 / 100)
+        #expect(zip(lowRank.values, dense.values).allSatisfy { abs(Int($0) - Int($1)) <= 1 })
+        let count = depth / 32
+        let steps = { (weights: RoundedWeights) -> (Int, Int) -> Float in
+            { o, k in weights.scales[o] * Float(weights.groups.map { Int($0.multipliers[o * count + k / 32]) } ?? 1) }
+        }
+        if let groups = lowRank.groups, let denseGroups = dense.groups {
+            let sameMultipliers = zip(groups.multipliers, denseGroups.multipliers).filter { $0 == $1 }.count
+            #expect(sameMultipliers >= groups.multipliers.count * 95 / 100)
+        }
+        let lowRankError = Self.outputError(rows, lowRank.values, steps(lowRank), inputs: inputs, outputs: outputs, depth: depth)
+        let denseError = Self.outputError(rows, dense.values, steps(dense), inputs: inputs, outputs: outputs, depth: depth)
+        #expect(abs(lowRankError - denseError) <= 0.05 * denseError, "low-rank \(lowRankError), dense \(denseError)")
+        // And both are well below rounding to nearest on these inputs.
+        let nearest = WeightQuantization(rows: rows, outputs: outputs, depth: depth)
+        if case .int8 = format {
+            let nearestError = Self.outputError(rows, nearest.values, { o, _ in nearest.scales[o] }, inputs: inputs, outputs: outputs, depth: depth)
+            #expect(lowRankError < nearestError / 2)
+        }
+    }
+
+    @Test func theLowRankPathRefusesNonFiniteInputs() {
+        let (outputs, depth, samples) = (4, 64, 2)
+        let (rows, generated, _) = Self.layer(seed: 4, outputs: outputs, depth: depth, samples: samples, correlated: false)
+        var inputs = generated
+        inputs[1][7] = .nan
+        #expect(GPTQ.roundLowRank(rows: rows, outputs: outputs, depth: depth, inputs: inputs.flatMap { $0 },
+                                  samples: samples, format: .int8) == nil)
     }
 }

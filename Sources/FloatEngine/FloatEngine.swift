@@ -82,9 +82,9 @@ public struct FloatEngine: Sendable {
     /// Runs `images` (`[3][height][width]` each) through the network `batchSize` at a time and
     /// hands `body` every layer with its input batch, before the layer runs: what the
     /// quantizer's passes over the calibration images measure (bias correction's output shifts,
-    /// GPTQ's input Gram matrices).
+    /// GPTQ's input Gram matrices). `imagesDone` receives the count (cumulative) after each batch.
     public func forEachLayerInput(_ images: [[Float]], height: Int, width: Int, batchSize: Int = 8,
-                                  _ body: (NamedLayer, FloatTensor) -> Void) {
+                                  imagesDone: (Int) -> Void = { _ in }, _ body: (NamedLayer, FloatTensor) -> Void) {
         for start in stride(from: 0, to: images.count, by: batchSize) {
             let batch = Array(images[start ..< min(start + batchSize, images.count)])
             var x = FloatTensor(batch: batch, channels: 3, height: height, width: width)
@@ -92,6 +92,7 @@ public struct FloatEngine: Sendable {
                 body(named, x)
                 x = run(x, layers: index ..< index + 1)
             }
+            imagesDone(start + batch.count)
         }
     }
 

@@ -19,13 +19,14 @@ public enum BiasCorrection {
     /// - Parameters:
     ///   - network: the fused graph `model` was quantized from.
     ///   - inputs: preprocessed calibration images, `[3][height][width]` each.
+    ///   - imagesDone: receives the images (cumulative) through the fp32 graph, after each batch.
     public static func corrected(_ network: VGGNetwork, model: QuantizedModel, inputs: [[Float]], height: Int, width: Int,
-                                 threads: Int) -> (network: VGGNetwork, shifts: [String: [Float]]) {
+                                 threads: Int, imagesDone: (Int) -> Void = { _ in }) -> (network: VGGNetwork, shifts: [String: [Float]]) {
         let errors = weightErrors(network, model: model)
         let engine = FloatEngine(network: network, threads: threads)
         var sums: [String: [Double]] = [:]
         var positions: [String: Int] = [:]
-        engine.forEachLayerInput(inputs, height: height, width: width) { named, x in
+        engine.forEachLayerInput(inputs, height: height, width: width, imagesDone: imagesDone) { named, x in
             guard let error = errors[named.name] else { return }
             let shift = engine.apply(error, to: x)
             let outputs = shift.shape[1]

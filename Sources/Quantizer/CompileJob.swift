@@ -39,17 +39,38 @@ public struct CompileJob {
         case inputs([[Float]])
     }
 
-    /// What `run` reports while it works, in this order: warnings, then the calibration's start,
-    /// its progress and its end.
+    /// A run over the calibration images: each takes the images through the fp32 graph once.
+    public enum Pass: Sendable, Equatable, CaseIterable {
+        /// The activation ranges (`Calibrator`).
+        case calibration
+        /// GPTQ's layer inputs (`--rounding gptq`); each layer's rounding follows the pass.
+        case gptq
+        /// The output shifts of the int8 weights (`--bias-correction`).
+        case biasCorrection
+
+        /// The first word of its progress line.
+        public var label: String {
+            switch self {
+            case .calibration: "calibrating"
+            case .gptq: "GPTQ rounding"
+            case .biasCorrection: "bias correction"
+            }
+        }
+    }
+
+    /// What `run` reports while it works, in this order: warnings, then for each pass it makes
+    /// (calibration, then GPTQ and bias correction when on) its start, its progress and its end.
+    /// Warnings about a layer (GPTQ's) come between a pass's start and its end.
     public enum Event: Equatable, Sendable {
-        /// A calibration image was skipped; one line for stderr, `warning: skipping calibration image ...`.
+        /// A calibration image was skipped, or a layer kept rounding to nearest; one line for
+        /// stderr, `warning: ...`.
         case warning(String)
-        /// The fp32 calibration runs start, on `imageCount` images.
-        case calibrationStarted(imageCount: Int)
+        /// A pass starts, on `imageCount` images.
+        case passStarted(Pass, imageCount: Int)
         /// `imagesDone` images (cumulative) are through the fp32 graph; sent after every batch.
-        case calibrating(imagesDone: Int)
-        /// Every image is through; the quantization (seconds at most) follows.
-        case calibrationFinished
+        case imagesDone(Pass, Int)
+        /// The pass is done (GPTQ: its layers rounded too).
+        case passFinished(Pass)
     }
 
     /// What a run made.
@@ -187,11 +208,11 @@ public struct CompileJob {
             progress(.warning("warning: entropy calibration after cross-layer equalization measured far below mse "
                 + "(Docs/Accuracy.md); consider --no-cross-layer-equalization or another --method"))
         }
-        progress(.calibrationStarted(imageCount: inputs.count))
+        progress(.passStarted(.calibration, imageCount: inputs.count))
         let observers = try Calibrator(network: fused, threads: threads).observe(inputs, height: size.height, width: size.width) {
-            progress(.calibrating(imagesDone: $0))
+            progress(.imagesDone(.calibration, $0))
         }
-        progress(.calibrationFinished)
+        progress(.passFinished(.calibration))
         var clips: [String: Float] = [:]
         for (name, observer) in observers {
             clips[name] = try method.clip(observer, percentile: percentile)
@@ -203,16 +224,21 @@ public struct CompileJob {
         var rounded: [String: RoundedWeights] = [:]
         if rounding == .gptq {
             // Pair-bounded convolutions keep their own rounding (the bound needs it).
+            progress(.passStarted(.gptq, imageCount: inputs.count))
             rounded = GPTQ.round(fused, inputs: inputs, height: size.height, width: size.width, threads: threads,
-                                 classifierWeights: classifierWeights, skipConvolutions: pairBounded) { progress(.warning($0)) }
+                                 classifierWeights: classifierWeights, skipConvolutions: pairBounded,
+                                 imagesDone: { progress(.imagesDone(.gptq, $0)) }) { progress(.warning($0)) }
+            progress(.passFinished(.gptq))
         }
         var model = try ModelQuantizer.quantize(fused, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name, calibration: "\(description), \(inputs.count) images\(roundingNote)",
                                                 pairBoundedConvolutions: pairBounded, classifierWeights: classifierWeights,
                                                 roundedWeights: rounded)
         if biasCorrection {
+            progress(.passStarted(.biasCorrection, imageCount: inputs.count))
             let corrected = BiasCorrection.corrected(fused, model: model, inputs: inputs, height: size.height, width: size.width,
-                                                     threads: threads).network
+                                                     threads: threads) { progress(.imagesDone(.biasCorrection, $0)) }.network
+            progress(.passFinished(.biasCorrection))
             model = try ModelQuantizer.quantize(corrected, preprocessing: preprocessing, clips: clips, labels: classNames,
                                                 target: target.name,
                                                 calibration: "\(description), \(inputs.count) images, bias corrected\(roundingNote)",

@@ -53,10 +53,12 @@ public enum GPTQ {
     ///   - network: the fused graph the model is quantized from.
     ///   - inputs: preprocessed calibration images, `[3][height][width]` each.
     ///   - skipConvolutions: leave the convolutions to rounding to nearest (pair-bounded ones).
+    ///   - imagesDone: receives the images (cumulative) through the fp32 graph, after each batch.
     ///   - warning: receives one line for each layer left to rounding to nearest (too deep, or its
     ///     dampened H not positive definite).
     public static func round(_ network: VGGNetwork, inputs: [[Float]], height: Int, width: Int, threads: Int,
                              classifierWeights: ClassifierWeights, skipConvolutions: Bool = false,
+                             imagesDone: (Int) -> Void = { _ in },
                              warning: (String) -> Void = { _ in }) -> [String: RoundedWeights] {
         var layers = ModelQuantizer.weightRows(network, height: height, width: width)
         // A linear layer sees one input vector per image: with few images, the low-rank path.
@@ -76,7 +78,8 @@ public enum GPTQ {
         var grams = layers.indices.map { lowRank[$0] ? [] : [Float](repeating: 0, count: layers[$0].depth * layers[$0].depth) }
         var vectors = layers.indices.map { _ in [Float]() }
         let index = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($1.name, $0) })
-        FloatEngine(network: network, threads: threads).forEachLayerInput(inputs, height: height, width: width) { named, x in
+        FloatEngine(network: network, threads: threads).forEachLayerInput(inputs, height: height, width: width,
+                                                                         imagesDone: imagesDone) { named, x in
             guard let i = index[named.name] else { return }
             if lowRank[i] { layers[i].appendInputs(of: x, to: &vectors[i]) } else { layers[i].addGram(of: x, to: &grams[i]) }
         }

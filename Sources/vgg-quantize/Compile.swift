@@ -108,10 +108,13 @@ struct Compile: ParsableCommand {
         var progress: ProgressLine?
         let result = try job.run(writingTo: outputURL) { event in
             switch event {
-            case .warning(let line): Log.line(line)
-            case .calibrationStarted(let imageCount): progress = ProgressLine(total: imageCount, label: "calibrating")
-            case .calibrating(let imagesDone): progress?.update(done: imagesDone)
-            case .calibrationFinished: progress?.finish()
+            case .warning(let line):
+                // A bar being redrawn on a terminal ends its line first.
+                if let bar = progress, bar.isTerminal && !bar.isFinished { ProgressLine.standardError("\n") }
+                Log.line(line)
+            case .passStarted(let pass, let imageCount): progress = ProgressLine(total: imageCount, label: pass.label)
+            case .imagesDone(_, let imagesDone): progress?.update(done: imagesDone)
+            case .passFinished: progress?.finish()
             }
         }
 

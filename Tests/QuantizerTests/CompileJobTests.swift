@@ -68,8 +68,11 @@ func int8ReferenceTracksFloatOnCalibrationImages(arch: String) throws {
                          labelsPath: digits.appendingPathComponent("labels.txt").path, threads: 2)
     var events: [CompileJob.Event] = []
     let result = try job.run(writingTo: blob) { events.append($0) }
-    #expect(events == [.calibrationStarted(imageCount: 9), .calibrating(imagesDone: 8), .calibrating(imagesDone: 9),
-                       .calibrationFinished])
+    // Calibration, then GPTQ (the linear layers: pair-bounded convolutions keep rounding to
+    // nearest) and bias correction, each over the 9 images in batches of 8.
+    #expect(events == [CompileJob.Pass.calibration, .gptq, .biasCorrection].flatMap { pass -> [CompileJob.Event] in
+        [.passStarted(pass, imageCount: 9), .imagesDone(pass, 8), .imagesDone(pass, 9), .passFinished(pass)]
+    })
     #expect(try Data(contentsOf: blob) == Data(BlobWriter.encode(result.model)))
     #expect(result.calibrationImageCount == 9 && result.methodDescription == "percentile 99.9, cross-layer equalized" && result.pairBoundedWeights)
     let file = try BlobFile(path: blob.path)

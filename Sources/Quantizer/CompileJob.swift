@@ -40,7 +40,7 @@ public struct CompileJob {
     }
 
     /// A run over the calibration images: each takes the images through the fp32 graph once.
-    public enum Pass: Sendable, Equatable, CaseIterable {
+    public enum Pass: Sendable, Equatable {
         /// The activation ranges (`Calibrator`).
         case calibration
         /// GPTQ's layer inputs (`--rounding gptq`); each layer's rounding follows the pass.

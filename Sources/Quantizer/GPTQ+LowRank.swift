@@ -1,4 +1,3 @@
-import Dispatch
 import QuantCore
 
 /// GPTQ for a layer with few input vectors: a linear layer sees one per calibration image, so
@@ -46,10 +45,8 @@ extension GPTQ {
         guard diagonalSum.isFinite else { return nil }
         let damp = Double(dampening) * diagonalSum / Double(depth)
 
-        let (groupSize, largest, low, high): (Int?, Float, Double, Double) = switch format {
-        case .int8: (nil, 127, -127, 127)
-        case .int4(let size): (size, Float(GroupedWeights.largestProduct), -8, 7)
-        }
+        let grid = Grid(format)
+        let groupSize = grid.groupSize
         // Backward: v[k] = (I + S_k)⁻¹ x_k / D_k; at each group's first column, (I + S_g)⁻¹.
         var vs = [Double](repeating: 0, count: depth * n)
         var inverses: [Double] = []
@@ -83,63 +80,49 @@ extension GPTQ {
         }
 
         let (v, groupInverses) = (vs, inverses)
-        var values = [Int8](repeating: 0, count: outputs * depth)
-        var scales = [Float](repeating: 1, count: outputs)
         let groupCount = groupSize.map { (depth + $0 - 1) / $0 } ?? 0
-        var multipliers = [Int8](repeating: 1, count: outputs * groupCount)
-        // Rows are independent: split them over the CPUs (the result does not depend on the split).
-        let pieces = min(outputs, 64)
-        values.withUnsafeMutableBufferPointer { values in
-            scales.withUnsafeMutableBufferPointer { scales in
-                multipliers.withUnsafeMutableBufferPointer { multipliers in
-                    let (valuesOut, scalesOut, multipliersOut) = (UncheckedBuffer(values), UncheckedBuffer(scales), UncheckedBuffer(multipliers))
-                    DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-                        var r = [Double](repeating: 0, count: n)
-                        var p = [Double](repeating: 0, count: n)
-                        var group: [Float] = []
-                        for o in piece * outputs / pieces ..< (piece + 1) * outputs / pieces {
-                            let w = rows[o * depth ..< (o + 1) * depth]
-                            let range = w.reduce(Float(0)) { max($0, abs($1)) }
-                            // A row too small for a normal scale is a row of zeros (as rounding to nearest has it).
-                            let scale = range / largest >= Float.leastNormalMagnitude ? range / largest : 1
-                            scalesOut.buffer[o] = scale
-                            var step = Double(scale)
-                            for i in 0 ..< n { r[i] = 0 }
-                            for k in 0 ..< depth {
-                                if let groupSize, k % groupSize == 0 {
-                                    // p = (I + S_g)⁻¹ r; the group's changed weights w_i - x_i · p / D_i.
-                                    let base = k / groupSize * n * n
-                                    for i in 0 ..< n {
-                                        var t = 0.0
-                                        for j in 0 ..< n { t += groupInverses[base + i * n + j] * r[j] }
-                                        p[i] = t
-                                    }
-                                    group.removeAll(keepingCapacity: true)
-                                    for i in k ..< min(k + groupSize, depth) {
-                                        var t = 0.0
-                                        if energy[i] > 0 { for j in 0 ..< n { t += x[i * n + j] * p[j] } }
-                                        group.append(Float(Double(w[w.startIndex + i]) - t / damp))
-                                    }
-                                    let m = GroupedWeightQuantization.bestMultiplier(group, scale: scale)
-                                    multipliersOut.buffer[o * groupCount + k / groupSize] = Int8(m)
-                                    step = Double(scale * Float(m))
-                                }
-                                let weight = Double(w[w.startIndex + k])
-                                var change = 0.0
-                                for j in 0 ..< n { change += r[j] * v[k * n + j] }
-                                let q = min(max(((weight - change) / step).rounded(), low), high)
-                                valuesOut.buffer[o * depth + k] = Int8(q)
-                                let delta = q * step - weight
-                                if energy[k] > 0 && delta != 0 {
-                                    for j in 0 ..< n { r[j] += delta * x[k * n + j] }
-                                }
-                            }
+        let rounded = RowQuantization.parallel(outputs: outputs, depth: depth, groupCount: groupCount) { range, out in
+            var r = [Double](repeating: 0, count: n)
+            var p = [Double](repeating: 0, count: n)
+            var group: [Float] = []
+            for o in range {
+                let w = rows[o * depth ..< (o + 1) * depth]
+                let scale = grid.scale(of: w)
+                out.scales[o] = scale
+                var step = Double(scale)
+                for i in 0 ..< n { r[i] = 0 }
+                for k in 0 ..< depth {
+                    if let groupSize, k % groupSize == 0 {
+                        // p = (I + S_g)⁻¹ r; the group's changed weights w_i - x_i · p / D_i.
+                        let base = k / groupSize * n * n
+                        for i in 0 ..< n {
+                            var t = 0.0
+                            for j in 0 ..< n { t += groupInverses[base + i * n + j] * r[j] }
+                            p[i] = t
                         }
+                        group.removeAll(keepingCapacity: true)
+                        for i in k ..< min(k + groupSize, depth) {
+                            var t = 0.0
+                            if energy[i] > 0 { for j in 0 ..< n { t += x[i * n + j] * p[j] } }
+                            group.append(Float(Double(w[w.startIndex + i]) - t / damp))
+                        }
+                        let m = GroupedWeightQuantization.bestMultiplier(group, scale: scale)
+                        out.multipliers[o * groupCount + k / groupSize] = Int8(m)
+                        step = Double(scale * Float(m))
+                    }
+                    let weight = Double(w[w.startIndex + k])
+                    var change = 0.0
+                    for j in 0 ..< n { change += r[j] * v[k * n + j] }
+                    let q = min(max(((weight - change) / step).rounded(), grid.low), grid.high)
+                    out.values[o * depth + k] = Int8(q)
+                    let delta = q * step - weight
+                    if energy[k] > 0 && delta != 0 {
+                        for j in 0 ..< n { r[j] += delta * x[k * n + j] }
                     }
                 }
             }
         }
-        return RoundedWeights(values: values, scales: scales,
-                              groups: groupSize.map { WeightGroups(size: $0, multipliers: multipliers) })
+        return RoundedWeights(values: rounded.values, scales: rounded.scales,
+                              groups: groupSize.map { WeightGroups(size: $0, multipliers: rounded.multipliers) })
     }
 }

@@ -117,19 +117,9 @@ public enum GPTQ {
         let factored = gram.withUnsafeMutableBufferPointer { OpenBLAS.inverseCholeskyFactor($0.baseAddress!, k: depth) }
         guard factored else { return nil }
 
-        // Scales from the original rows, as rounding to nearest sets them.
-        let groupSize: Int?
-        let largest: Float
-        switch format {
-        case .int8: (groupSize, largest) = (nil, 127)
-        case .int4(let size): (groupSize, largest) = (size, Float(GroupedWeights.largestProduct))
-        }
-        var scales = [Float](repeating: 1, count: outputs)
-        for o in 0 ..< outputs {
-            let range = rows[o * depth ..< (o + 1) * depth].reduce(Float(0)) { max($0, abs($1)) }
-            // A row too small for a normal scale is a row of zeros (as rounding to nearest has it).
-            if range / largest >= Float.leastNormalMagnitude { scales[o] = range / largest }
-        }
+        let grid = Grid(format)
+        let groupSize = grid.groupSize
+        let scales = (0 ..< outputs).map { grid.scale(of: rows[$0 * depth ..< ($0 + 1) * depth]) }
         // Columns as rows: wt[k][o], so that a column is contiguous.
         var wt = [Float](repeating: 0, count: depth * outputs)
         for o in 0 ..< outputs {
@@ -140,7 +130,6 @@ public enum GPTQ {
         var multipliers = [Int8](repeating: 1, count: outputs * groupCount)
         var errors = [Float](repeating: 0, count: blockSize * outputs)
         var steps = [Float](repeating: 0, count: outputs)
-        let (low, high): (Float, Float) = groupSize == nil ? (-127, 127) : (-8, 7)
         gram.withUnsafeBufferPointer { u in
             wt.withUnsafeMutableBufferPointer { wt in
                 errors.withUnsafeMutableBufferPointer { errors in
@@ -165,7 +154,7 @@ public enum GPTQ {
                             for o in 0 ..< outputs {
                                 let w = column[o]
                                 // In Double, as rounding to nearest does (Docs/Numerics.md).
-                                let q = Float(min(max((Double(w) / Double(steps[o])).rounded(), Double(low)), Double(high)))
+                                let q = Float(min(max((Double(w) / Double(steps[o])).rounded(), grid.low), grid.high))
                                 values[o * depth + k] = Int8(q)
                                 error[o] = (w - q * steps[o]) / diagonal
                             }
@@ -189,6 +178,32 @@ public enum GPTQ {
         }
         return RoundedWeights(values: values, scales: scales,
                               groups: groupSize.map { WeightGroups(size: $0, multipliers: multipliers) })
+    }
+}
+
+extension GPTQ {
+    /// The integer grid of a weight format, as both paths round to it.
+    struct Grid {
+        /// 4-bit groups' size; nil for int8.
+        let groupSize: Int?
+        /// The row's largest weight in steps of its scale (int8: 127; 4-bit: 8 * 16).
+        let largest: Float
+        /// The range of a rounded value.
+        let low: Double, high: Double
+
+        init(_ format: ClassifierWeights) {
+            switch format {
+            case .int8: (groupSize, largest, low, high) = (nil, 127, -127, 127)
+            case .int4(let size): (groupSize, largest, low, high) = (size, Float(GroupedWeights.largestProduct), -8, 7)
+            }
+        }
+
+        /// A row's scale, from its original weights as rounding to nearest sets it; a row too
+        /// small for a normal scale is a row of zeros (scale 1, as rounding to nearest has it).
+        func scale(of row: ArraySlice<Float>) -> Float {
+            let range = row.reduce(Float(0)) { max($0, abs($1)) }
+            return range / largest >= Float.leastNormalMagnitude ? range / largest : 1
+        }
     }
 }
 

@@ -43,28 +43,15 @@ public struct GroupedWeightQuantization: Sendable {
     public init(rows: [Float], outputs: Int, depth: Int, groupSize: Int) {
         precondition(rows.count == outputs * depth && GroupedWeights.isValidGroupSize(groupSize))
         let groupCount = (depth + groupSize - 1) / groupSize
-        var values = [Int8](repeating: 0, count: rows.count)
-        var scales = [Float](repeating: 1, count: outputs)
-        var multipliers = [Int8](repeating: 1, count: outputs * groupCount)
-        // Rows are independent: split them over the CPUs (the result does not depend on the split).
-        let pieces = min(outputs, 64)
-        values.withUnsafeMutableBufferPointer { values in
-            scales.withUnsafeMutableBufferPointer { scales in
-                multipliers.withUnsafeMutableBufferPointer { multipliers in
-                    let (v, s, m) = (UncheckedBuffer(values), UncheckedBuffer(scales), UncheckedBuffer(multipliers))
-                    DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-                        for o in piece * outputs / pieces ..< (piece + 1) * outputs / pieces {
-                            Self.quantizeRow(rows[o * depth ..< (o + 1) * depth], groupSize: groupSize,
-                                             values: v.buffer.baseAddress! + o * depth, scale: &s.buffer[o],
-                                             multipliers: m.buffer.baseAddress! + o * groupCount)
-                        }
-                    }
-                }
+        let quantized = RowQuantization.parallel(outputs: outputs, depth: depth, groupCount: groupCount) { range, out in
+            for o in range {
+                Self.quantizeRow(rows[o * depth ..< (o + 1) * depth], groupSize: groupSize, values: out.values.baseAddress! + o * depth,
+                                 scale: &out.scales[o], multipliers: out.multipliers.baseAddress! + o * groupCount)
             }
         }
-        self.values = values
-        self.scales = scales
-        groups = WeightGroups(size: groupSize, multipliers: multipliers)
+        values = quantized.values
+        scales = quantized.scales
+        groups = WeightGroups(size: groupSize, multipliers: quantized.multipliers)
     }
 
     /// The group multiplier of least squared error for `group` at row scale `scale` (the search
@@ -111,8 +98,36 @@ public struct GroupedWeightQuantization: Sendable {
     }
 }
 
-/// A buffer handed to `concurrentPerform`'s pieces, which write disjoint rows of it.
-struct UncheckedBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+/// Quantizing a weight matrix's rows in parallel (rounding to nearest in 4-bit groups, GPTQ's
+/// low-rank path): rows are independent, so they are split over the CPUs, and the result does
+/// not depend on the split.
+enum RowQuantization {
+    /// Where a piece writes its rows: values [outputs][depth], scales [outputs], multipliers
+    /// [outputs][groupCount]. Pieces write disjoint rows.
+    struct Output: @unchecked Sendable {
+        let values: UnsafeMutableBufferPointer<Int8>
+        let scales: UnsafeMutableBufferPointer<Float>
+        let multipliers: UnsafeMutableBufferPointer<Int8>
+    }
+
+    /// Calls `body` on pieces of the rows 0 ..< outputs, concurrently; what it did not write is
+    /// value 0, scale 1, multiplier 1.
+    static func parallel(outputs: Int, depth: Int, groupCount: Int, _ body: @Sendable (Range<Int>, Output) -> Void)
+        -> (values: [Int8], scales: [Float], multipliers: [Int8]) {
+        var values = [Int8](repeating: 0, count: outputs * depth)
+        var scales = [Float](repeating: 1, count: outputs)
+        var multipliers = [Int8](repeating: 1, count: outputs * groupCount)
+        let pieces = min(outputs, 64)
+        values.withUnsafeMutableBufferPointer { values in
+            scales.withUnsafeMutableBufferPointer { scales in
+                multipliers.withUnsafeMutableBufferPointer { multipliers in
+                    let out = Output(values: values, scales: scales, multipliers: multipliers)
+                    DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                        body(piece * outputs / pieces ..< (piece + 1) * outputs / pieces, out)
+                    }
+                }
+            }
+        }
+        return (values, scales, multipliers)
+    }
 }
